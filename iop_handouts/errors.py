@@ -1,0 +1,33 @@
+"""Errors a clinic's staff can act on: one line, naming the file, line and field."""
+
+from pathlib import Path
+
+from .paths import display_path
+
+
+class HandoutError(Exception):
+    """Base class for errors caused by input or layout, never by a bug."""
+
+
+class ContentError(HandoutError):
+    """Bad content: a YAML file that does not parse or does not match the schema."""
+
+    def __init__(self, path: Path | str | None, problem: str, line: int | None = None,
+                 field: str | None = None):
+        self.path = path
+        self.line = line
+        self.field = field
+        self.problem = problem
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = display_path(self.path) if self.path else "content"
+        if self.line:
+            where += f", line {self.line}"
+        if self.field:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.problem}"
+
+
+class RenderError(HandoutError):
+    """A document could not be rendered: overflowing text, a forbidden resource, a bad template."""

@@ -1,0 +1,248 @@
+"""Render stage: Edition -> HTML (Jinja2) -> PDF bytes (WeasyPrint).
+
+WeasyPrint is imported only when a PDF is made, so the CLI's --help stays fast.
+"""
+
+import hashlib
+import mimetypes
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+import jinja2.meta
+
+from .content import Edition
+from .errors import RenderError
+from .paths import CONTENT_DIR, STYLES_DIR, TEMPLATES_DIR
+
+CRISIS_PARTIAL = "_crisis.html"
+EXPECTED_PAGES = {"brochure": 2, "checklist": 1}
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+# Layout measurements are in CSS px; half a pixel absorbs rounding, nothing visible.
+FIT_TOLERANCE_PX = 0.5
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    fold_marks: bool = False
+
+
+@dataclass
+class Renderer:
+    """Renders documents for editions. One per process: it keeps one Jinja environment and
+    one WeasyPrint FontConfiguration, which is the costly part to set up."""
+
+    templates_dir: Path = TEMPLATES_DIR
+    styles_dir: Path = STYLES_DIR
+    content_dir: Path = CONTENT_DIR
+    _font_config: object = field(default=None, init=False, repr=False)
+
+    def __post_init__(self):
+        self.environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.templates_dir),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    # --- HTML ------------------------------------------------------------------------------
+
+    def stylesheets(self, document: str, edition: Edition, options: RenderOptions) -> list[Path]:
+        sheets = [self.styles_dir / f"{document}.css", self.styles_dir / f"paper-{edition.paper}.css"]
+        if options.fold_marks and document == "brochure":
+            sheets.append(self.styles_dir / "fold-marks.css")
+        return sheets
+
+    def html(self, document: str, edition: Edition, options: RenderOptions = RenderOptions()) -> str:
+        template_name = f"{document}.html"
+        self.check_includes_crisis(template_name)
+        template = self.environment.get_template(template_name)
+        titles = {"brochure": (edition.brochure.title, edition.brochure.summary),
+                  "checklist": (edition.checklist.title, edition.checklist.intro)}
+        title, subject = titles[document]
+        try:
+            return template.render(
+                edition=edition,
+                document=document,
+                document_title=title,
+                document_subject=subject,
+                stylesheets=[p.resolve().as_uri() for p in self.stylesheets(document, edition, options)],
+            )
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"templates/{template_name}: {exc}") from None
+
+    def check_includes_crisis(self, template_name: str) -> None:
+        """A document without crisis lines must never be printed: refuse to render it."""
+        seen, pending = set(), [template_name]
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            try:
+                source = self.environment.loader.get_source(self.environment, name)[0]
+            except jinja2.TemplateNotFound:
+                raise RenderError(f"template {name} not found in {self.templates_dir}") from None
+            try:
+                ast = self.environment.parse(source)
+            except jinja2.TemplateSyntaxError as exc:
+                raise RenderError(f"templates/{name}, line {exc.lineno}: {exc.message}") from None
+            for referenced in jinja2.meta.find_referenced_templates(ast):
+                if referenced == CRISIS_PARTIAL and not _only_imported(ast, referenced):
+                    return
+                if referenced:
+                    pending.append(referenced)
+        raise RenderError(f"templates/{template_name} does not include the crisis block "
+                          f"({CRISIS_PARTIAL}); every document must carry the crisis lines")
+
+    # --- PDF -------------------------------------------------------------------------------
+
+    @property
+    def font_config(self):
+        if self._font_config is None:
+            from weasyprint.text.fonts import FontConfiguration
+            self._font_config = FontConfiguration()
+        return self._font_config
+
+    def pdf(self, document: str, edition: Edition, options: RenderOptions = RenderOptions(),
+            html: str | None = None) -> bytes:
+        """Render one document to PDF bytes; raise RenderError if anything does not fit."""
+        weasyprint = import_weasyprint()
+        from weasyprint.urls import FatalURLFetchingError
+
+        html = html if html is not None else self.html(document, edition, options)
+        fetcher = ProjectFilesFetcher([self.templates_dir, self.styles_dir, self.content_dir])
+        try:
+            rendered = weasyprint.HTML(
+                string=html, base_url=self.templates_dir.resolve().as_uri() + "/",
+                url_fetcher=fetcher,
+            ).render(font_config=self.font_config, **PDF_OPTIONS)
+            check_fits(rendered, document)
+            # The identifier is derived from the HTML, so equal inputs give equal bytes.
+            identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
+            return rendered.write_pdf(pdf_identifier=identifier, **PDF_OPTIONS)
+        except FatalURLFetchingError as exc:
+            cause = exc.__cause__ or exc
+            raise RenderError(f"{document}: {cause}") from None
+
+
+def _only_imported(ast, name) -> bool:
+    """True when `name` is pulled in only with {% import %} / {% from %}: that does not render it."""
+    includes = [node for node in ast.find_all(jinja2.nodes.Include)
+                if isinstance(node.template, jinja2.nodes.Const) and node.template.value == name]
+    return not includes
+
+
+def import_weasyprint():
+    try:
+        import weasyprint
+    except OSError as exc:  # Pango or its friends are missing
+        raise RenderError(
+            f"WeasyPrint cannot load its system libraries ({exc}). Install Pango: on Debian or "
+            f"Ubuntu run 'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0'") from None
+    return weasyprint
+
+
+class ForbiddenResource(Exception):
+    """A document asked for something outside the project's own folders."""
+
+
+def ProjectFilesFetcher(allowed_dirs):
+    """A WeasyPrint URL fetcher that serves only files inside `allowed_dirs`.
+
+    Anything else (http, https, data:, file paths elsewhere) stops the render: WeasyPrint only
+    logs fetch errors unless they are fatal, and a handout silently missing a logo or a font is
+    worse than no handout.
+    """
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    roots = [Path(d).resolve() for d in allowed_dirs]
+
+    class _Fetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme != "file":
+                raise ForbiddenResource(
+                    f"refused to load '{url[:80]}': handouts may only use files inside the "
+                    f"project's templates/, styles/ and content/ folders")
+            path = Path(unquote(parts.path)).resolve()
+            if not any(path.is_relative_to(root) for root in roots):
+                raise ForbiddenResource(
+                    f"refused to load '{path}': it is outside the project's templates/, styles/ "
+                    f"and content/ folders")
+            if not path.is_file():
+                raise ForbiddenResource(f"'{path}' does not exist")
+            mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type})
+
+    return _Fetcher(fail_on_errors=True)
+
+
+# --- fitting ---------------------------------------------------------------------------------
+
+def check_fits(rendered, document: str) -> None:
+    """Fail when text does not fit: a panel's content running past its bottom, or a document
+    spilling onto more pages than it has. Names the section so a person knows what to shorten."""
+    expected = EXPECTED_PAGES[document]
+    if len(rendered.pages) > expected:
+        spilled = sections_on_pages(rendered.pages[expected:])
+        where = f"section '{spilled[0]}'" if spilled else "the content"
+        raise RenderError(f"{document}: text does not fit on {expected} page"
+                          f"{'s' if expected > 1 else ''}: {where} runs onto page {expected + 1}; "
+                          f"shorten it")
+    for page in rendered.pages:
+        for panel, section, overflow_px in overflowing_sections(page._page_box):
+            raise RenderError(f"{document}: text does not fit in the {panel}: section "
+                              f"'{section}' runs {overflow_px / 96 * 25.4:.0f} mm past the bottom; "
+                              f"shorten it")
+
+
+def sections_on_pages(pages) -> list[str]:
+    found = []
+    for page in pages:
+        for box, section in _walk(page._page_box, None):
+            if section and section not in found and _is_text(box):
+                found.append(section)
+    return found
+
+
+def overflowing_sections(page_box):
+    """(panel name, section, overflow in px) for each [data-panel] box whose text runs past
+    its content box. Anonymous boxes share their parent's element: only the first box of each
+    element is the panel itself."""
+    checked = set()
+    for box, _ in _walk(page_box, None):
+        element = getattr(box, "element", None)
+        if element is None or _is_pseudo(box) or element.get("data-panel") is None \
+                or id(element) in checked:
+            continue
+        checked.add(id(element))
+        bottom = box.content_box_y() + box.height
+        worst = None
+        for child, section in _walk(box, element.get("data-panel")):
+            if not _is_text(child):
+                continue
+            child_bottom = child.position_y + child.height
+            if child_bottom > bottom + FIT_TOLERANCE_PX and (worst is None or child_bottom > worst[1]):
+                worst = (section, child_bottom)
+        if worst:
+            yield element.get("data-panel"), worst[0], worst[1] - bottom
+
+
+def _is_pseudo(box) -> bool:
+    return getattr(box, "pseudo_type", None) is not None
+
+
+def _is_text(box) -> bool:
+    return type(box).__name__ in ("LineBox", "TextBox") or box.element_tag == "img"
+
+
+def _walk(box, section):
+    element = getattr(box, "element", None)
+    if element is not None and not _is_pseudo(box) and element.get("data-section"):
+        section = element.get("data-section")
+    yield box, section
+    for child in getattr(box, "children", None) or ():
+        yield from _walk(child, section)
