@@ -12,7 +12,7 @@ import click
 from iop_handouts import __version__
 from iop_handouts.content import DOCUMENTS
 from iop_handouts.errors import ContentError, HandoutError
-from iop_handouts.paths import DEFAULT_OUTPUT_DIR, display_path
+from iop_handouts.paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, display_path
 
 # Bad input exits 2 (like a usage error); a document that fails to render exits 1.
 EXIT_BAD_INPUT = 2
@@ -48,7 +48,9 @@ def cli(ctx):
 @click.option("--html", "write_html", is_flag=True,
               help="Also write the HTML beside each PDF (for designers and measuring).")
 @click.option("--fold-marks", is_flag=True, help="Print fold guides on the brochure.")
-def build(documents, output_dir, write_html, fold_marks):
+@click.option("--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=CONTENT_DIR, show_default="content/", help="Folder with the YAML content.")
+def build(documents, output_dir, write_html, fold_marks, content_dir):
     """Build the brochure and checklist PDFs.
 
     \b
@@ -58,10 +60,12 @@ def build(documents, output_dir, write_html, fold_marks):
     """
     from iop_handouts import build as builder
     from iop_handouts.content import ContentSet
-    from iop_handouts.render import RenderOptions
+    from iop_handouts.render import Renderer, RenderOptions
 
+    if not content_dir.is_dir():
+        raise InputError(f"content folder {display_path(content_dir)} does not exist")
     try:
-        jobs = builder.plan(ContentSet(), tuple(documents) or DOCUMENTS)
+        jobs = builder.plan(ContentSet(content_dir), tuple(documents) or DOCUMENTS)
     except ContentError as exc:
         raise InputError(str(exc)) from None
 
@@ -69,8 +73,8 @@ def build(documents, output_dir, write_html, fold_marks):
         click.echo(f"built {display_path(result.path)} ({result.size // 1024} KB)")
 
     try:
-        builder.run(jobs, output_dir, RenderOptions(fold_marks=fold_marks),
-                    write_html=write_html, on_done=report)
+        builder.run(jobs, output_dir, RenderOptions(fold_marks=fold_marks), write_html=write_html,
+                    renderer=Renderer(content_dir=content_dir), on_done=report)
     except ContentError as exc:
         raise InputError(str(exc)) from None
     except HandoutError as exc:

@@ -122,10 +122,74 @@ class Renderer:
             check_fits(rendered, document)
             # The identifier is derived from the HTML, so equal inputs give equal bytes.
             identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-            return rendered.write_pdf(pdf_identifier=identifier, **PDF_OPTIONS)
+            return rendered.write_pdf(pdf_identifier=identifier, finisher=_finish_pdf,
+                                      **PDF_OPTIONS)
         except FatalURLFetchingError as exc:
             cause = exc.__cause__ or exc
             raise RenderError(f"{document}: {cause}") from None
+
+
+def _finish_pdf(document, pdf) -> None:
+    _restore_reading_order(document, pdf)
+    _printable_links(document, pdf)
+
+
+def _restore_reading_order(document, pdf) -> None:
+    """Give the tag tree the order of the HTML, across pages.
+
+    WeasyPrint tags each page on its own: the brochure's outside page yields front cover,
+    inside flap, back cover, and only then come the inside panels. A screen reader must read the
+    folded brochure as a person does (front, flap, inside panels, back), which is the HTML
+    order. So the per-page parts of the sheet are merged into one and the panels sorted back
+    into document order.
+    """
+    import pydyf
+
+    root_element = document.pages[0]._page_box.children[0].element
+    dom_order = {id(el): index for index, el in enumerate(root_element.iter())
+                 if el.get("data-panel") is not None}
+    panels_per_page = [_panels_in_box_order(page._page_box) for page in document.pages]
+    if len(document.pages) < 2 or not all(panels_per_page):
+        return
+
+    def resolve(reference):
+        return pdf.objects[int(bytes(reference).split()[0])]
+
+    document_element = resolve(resolve(pdf.catalog["StructTreeRoot"])["K"][0])
+    part_references = list(document_element["K"])
+    parts = [resolve(ref) for ref in part_references]
+    ordered = []
+    for part, panels in zip(parts, panels_per_page, strict=True):
+        if part["S"] != "/Part" or len(part["K"]) != len(panels):
+            raise RenderError("cannot put the brochure's tags in reading order: the tag tree "
+                              "does not have one part per page with one entry per panel")
+        ordered.extend((dom_order[id(panel)], child) for panel, child in zip(panels, part["K"]))
+    merged = parts[0]
+    merged["K"] = pydyf.Array(child for _, child in sorted(ordered, key=lambda pair: pair[0]))
+    for _, child in ordered:
+        resolve(child)["P"] = part_references[0]
+    document_element["K"] = pydyf.Array([part_references[0]])
+    for unused in parts[1:]:
+        unused.clear()  # now unreferenced; emptied so nothing points into the tree from it
+
+
+def _panels_in_box_order(page_box) -> list:
+    panels, seen = [], set()
+    for box, _ in _walk(page_box, None):
+        element = getattr(box, "element", None)
+        if element is not None and not _is_pseudo(box) and element.get("data-panel") is not None \
+                and id(element) not in seen:
+            seen.add(id(element))
+            panels.append(element)
+    return panels
+
+
+def _printable_links(document, pdf) -> None:
+    """WeasyPrint leaves link annotations without the Print flag; PDF/UA wants annotations
+    that print and display alike (checkers flag the difference)."""
+    for obj in pdf.objects:
+        if isinstance(obj, dict) and obj.get("Subtype") == "/Link":
+            obj["F"] = 1 << 2  # Print
 
 
 def _only_imported(ast, name) -> bool:
