@@ -520,6 +520,10 @@ def resolve_clinic(source: YamlSource, clinic: Clinic, phones: PhoneBook, labels
                           clinic.website.removeprefix("https://").rstrip("/"), clinic.website)
     logo_src = None
     if clinic.logo:
+        if "://" in clinic.logo.path or clinic.logo.path.startswith("data:"):
+            raise source.error(("logo", "path"), f"'{clinic.logo.path}' is not a web address "
+                                                 f"the handout can use: put the logo file "
+                                                 f"inside content/ and give its path")
         logo_path = (content_dir / clinic.logo.path).resolve()
         if not logo_path.is_relative_to(content_dir.resolve()):
             raise source.error(("logo", "path"), f"'{clinic.logo.path}' is outside the content "

@@ -248,14 +248,15 @@ def ProjectFilesFetcher(allowed_dirs):
 
 def check_fits(rendered, document: str) -> None:
     """Fail when text does not fit: a panel's content running past its bottom, or a document
-    spilling onto more pages than it has. Names the section so a person knows what to shorten."""
+    spilling onto more pages than it has. Names the sections so a person knows what to shorten."""
     expected = EXPECTED_PAGES[document]
     if len(rendered.pages) > expected:
         spilled = sections_on_pages(rendered.pages[expected:])
-        where = f"section '{spilled[0]}'" if spilled else "the content"
-        raise RenderError(f"{document}: text does not fit on {expected} page"
-                          f"{'s' if expected > 1 else ''}: {where} runs onto page {expected + 1}; "
-                          f"shorten it")
+        names = ", ".join(f"'{name}'" for name in spilled[:4]) or "the content"
+        plural = "s" if expected > 1 else ""
+        raise RenderError(f"{document}: text does not fit on {expected} page{plural}: "
+                          f"{names} {'run' if len(spilled) > 1 else 'runs'} onto page "
+                          f"{expected + 1}; shorten the text there")
     for page in rendered.pages:
         for panel, section, overflow_px in overflowing_sections(page._page_box):
             raise RenderError(f"{document}: text does not fit in the {panel}: section "
@@ -264,11 +265,17 @@ def check_fits(rendered, document: str) -> None:
 
 
 def sections_on_pages(pages) -> list[str]:
+    """The sections with text on these pages, as 'section' or 'section' (panel)."""
     found = []
     for page in pages:
+        panel = None
         for box, section in _walk(page._page_box, None):
-            if section and section not in found and _is_text(box):
-                found.append(section)
+            element = getattr(box, "element", None)
+            if element is not None and element.get("data-panel") and not _is_pseudo(box):
+                panel = element.get("data-panel")
+            name = f"{section}' on the '{panel}" if panel and panel != section else section
+            if section and _is_text(box) and name not in found:
+                found.append(name)
     return found
 
 
