@@ -109,6 +109,11 @@ class Renderer:
     def pdf(self, document: str, edition: Edition, options: RenderOptions = RenderOptions(),
             html: str | None = None) -> bytes:
         """Render one document to PDF bytes; raise RenderError if anything does not fit."""
+        return self.pdf_and_pages(document, edition, options, html)[0]
+
+    def pdf_and_pages(self, document: str, edition: Edition,
+                      options: RenderOptions = RenderOptions(),
+                      html: str | None = None) -> tuple[bytes, int]:
         weasyprint = import_weasyprint()
         from weasyprint.urls import FatalURLFetchingError
 
@@ -122,8 +127,9 @@ class Renderer:
             check_fits(rendered, document)
             # The identifier is derived from the HTML, so equal inputs give equal bytes.
             identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-            return rendered.write_pdf(pdf_identifier=identifier, finisher=_finish_pdf,
-                                      **PDF_OPTIONS)
+            pdf = rendered.write_pdf(pdf_identifier=identifier, finisher=_finish_pdf,
+                                     **PDF_OPTIONS)
+            return pdf, len(rendered.pages)
         except FatalURLFetchingError as exc:
             cause = exc.__cause__ or exc
             raise RenderError(f"{document}: {cause}") from None
@@ -254,14 +260,35 @@ def check_fits(rendered, document: str) -> None:
         spilled = sections_on_pages(rendered.pages[expected:])
         names = ", ".join(f"'{name}'" for name in spilled[:4]) or "the content"
         plural = "s" if expected > 1 else ""
-        raise RenderError(f"{document}: text does not fit on {expected} page{plural}: "
+        raise RenderError(f"text does not fit on {expected} page{plural}: "
                           f"{names} {'run' if len(spilled) > 1 else 'runs'} onto page "
                           f"{expected + 1}; shorten the text there")
-    for page in rendered.pages:
+    first_page_of_panel = {}
+    for number, page in enumerate(rendered.pages):
+        for element in _panels_in_box_order(page._page_box):
+            first_page_of_panel.setdefault(id(element), number)
+            if first_page_of_panel[id(element)] != number:
+                # A grid item too tall for its row continues on the next page.
+                spilled = _sections_in_panel(page._page_box, element)
+                raise RenderError(f"text does not fit in the "
+                                  f"{element.get('data-panel')}: section "
+                                  f"'{spilled[0] if spilled else '?'}' runs past the bottom; "
+                                  f"shorten it or move a section to another panel")
         for panel, section, overflow_px in overflowing_sections(page._page_box):
-            raise RenderError(f"{document}: text does not fit in the {panel}: section "
+            raise RenderError(f"text does not fit in the {panel}: section "
                               f"'{section}' runs {overflow_px / 96 * 25.4:.0f} mm past the bottom; "
-                              f"shorten it")
+                              f"shorten it or move a section to another panel")
+
+
+def _sections_in_panel(page_box, panel_element) -> list[str]:
+    """The sections with text inside `panel_element`'s boxes on this page."""
+    found = []
+    for box, _ in _walk(page_box, None):
+        if getattr(box, "element", None) is panel_element and not _is_pseudo(box):
+            for child, section in _walk(box, None):
+                if section and _is_text(child) and section not in found:
+                    found.append(section)
+    return found
 
 
 def sections_on_pages(pages) -> list[str]:

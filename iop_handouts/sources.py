@@ -1,7 +1,9 @@
-"""Read YAML files and remember which line each value came from.
+"""Read YAML files and remember where each value came from.
 
 Validation errors are reported against the file a person edits, so every value's position
-(a path of keys and list indexes) is mapped to its line number while the YAML is composed.
+(a path of keys and list indexes) is mapped to its file and line while the YAML is composed.
+When files are layered (a region over its parent, a region's wording over a language file)
+the merged data keeps, for every value, the file and line it came from.
 """
 
 from dataclasses import dataclass, field
@@ -13,25 +15,72 @@ import yaml
 from .errors import ContentError
 
 Location = tuple[str | int, ...]
+Origin = tuple[Path, int]
 
 
 @dataclass
-class YamlSource:
+class Source:
+    """Parsed YAML data, with the file and line of every value in it."""
     path: Path
     data: Any
-    lines: dict[Location, int] = field(default_factory=dict)
+    origins: dict[Location, Origin] = field(default_factory=dict)
 
-    def line_of(self, location: Location) -> int | None:
-        """The line of the deepest part of `location` that exists in the file."""
+    def origin_of(self, location: Location) -> Origin:
+        """The file and line of the deepest part of `location` that exists."""
         location = tuple(location)
         while location:
-            if location in self.lines:
-                return self.lines[location]
+            if location in self.origins:
+                return self.origins[location]
             location = location[:-1]
-        return self.lines.get((), None)
+        return self.origins.get((), (self.path, None))
 
     def error(self, location: Location, problem: str) -> ContentError:
-        return ContentError(self.path, problem, self.line_of(location), format_location(location))
+        path, line = self.origin_of(location)
+        return ContentError(path, problem, line, format_location(location))
+
+    def merged_over(self, base: "Source", at: Location = ()) -> "Source":
+        """This source's data laid over `base`, at location `at` inside it: mappings merge
+        key by key; anything else (text, lists) replaces what the base had."""
+        over = self.data
+        for part in reversed(at):
+            over = {part: over}
+        over_origins = {tuple(at) + loc: origin for loc, origin in self.origins.items()}
+        origins = dict(base.origins)
+        data = _merge(base.data, over, (), over_origins, origins)
+        return Source(self.path, data, origins)
+
+    def sub(self, location: Location) -> "Source":
+        """The part of this source at `location`, with locations relative to it."""
+        data = self.data
+        for part in location:
+            data = data[part]
+        n = len(location)
+        origins = {loc[n:]: origin for loc, origin in self.origins.items() if loc[:n] == tuple(location)}
+        return Source(self.path, data, origins)
+
+
+def _merge(base, over, location, over_origins, origins):
+    if isinstance(base, dict) and isinstance(over, dict):
+        result = dict(base)
+        for key, value in over.items():
+            here = location + (key,)
+            if isinstance(base.get(key), dict) and isinstance(value, dict):
+                result[key] = _merge(base[key], value, here, over_origins, origins)
+                if here in over_origins:
+                    origins[here] = over_origins[here]
+            else:
+                _replace_origins(origins, here, over_origins)
+                result[key] = value
+        return result
+    _replace_origins(origins, location, over_origins)
+    return over
+
+
+def _replace_origins(origins, here, over_origins):
+    n = len(here)
+    for loc in [loc for loc in origins if loc[:n] == here]:
+        del origins[loc]
+    origins.update((loc, origin) for loc, origin in over_origins.items() if loc[:n] == here)
 
 
 def format_location(location: Location) -> str | None:
@@ -45,7 +94,7 @@ def format_location(location: Location) -> str | None:
     return text or None
 
 
-def load_yaml(path: Path) -> YamlSource:
+def load_yaml(path: Path) -> Source:
     """Parse one YAML file; raise ContentError (never a traceback) for any problem."""
     path = Path(path)
     try:
@@ -62,8 +111,8 @@ def load_yaml(path: Path) -> YamlSource:
         node = loader.get_single_node()
         if node is None:
             raise ContentError(path, "the file is empty")
-        lines: dict[Location, int] = {}
-        _map_lines(path, node, (), lines)
+        origins: dict[Location, Origin] = {}
+        _map_lines(path, node, (), origins)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -74,11 +123,11 @@ def load_yaml(path: Path) -> YamlSource:
         raise ContentError(path, f"YAML error: {exc}") from None
     finally:
         loader.dispose()
-    return YamlSource(path, data, lines)
+    return Source(path, data, origins)
 
 
-def _map_lines(path: Path, node: yaml.Node, location: Location, lines: dict) -> None:
-    lines[location] = node.start_mark.line + 1
+def _map_lines(path: Path, node: yaml.Node, location: Location, origins: dict) -> None:
+    origins[location] = (path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
@@ -89,8 +138,8 @@ def _map_lines(path: Path, node: yaml.Node, location: Location, lines: dict) -> 
                 raise ContentError(path, f"'{key}' appears twice (first on line {seen[key]})",
                                    line, format_location(location + (key,)))
             seen[key] = line
-            _map_lines(path, value_node, location + (key,), lines)
-            lines[location + (key,)] = line
+            _map_lines(path, value_node, location + (key,), origins)
+            origins[location + (key,)] = (path, line)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _map_lines(path, item, location + (index,), lines)
+            _map_lines(path, item, location + (index,), origins)

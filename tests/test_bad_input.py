@@ -17,15 +17,19 @@ from iop_handouts.render import Renderer
 def good_build(content, tmp_path):
     """A good build in an output folder, and a way to check it was left untouched."""
     out = tmp_path / "out"
-    assert run_cli("build", "--content", content, "--out", out).exit_code == 0
-    before = {p: p.read_bytes() for p in out.rglob("*.pdf")}
-    assert len(before) == 2
+    assert run_cli("build", *US_OREGON, "--content", content, "--out", out).exit_code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert sorted(p.name for p in before) == ["brochure.pdf", "checklist.pdf", "manifest.json"]
 
     def unchanged():
         after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
         assert after == before, "a failed build changed or added files in the output folder"
 
     return out, unchanged
+
+
+# The US English edition with the example clinic that has a logo and a brand colour.
+US_OREGON = ("--region", "us-or", "--lang", "en")
 
 
 def edit(path, old, new):
@@ -40,13 +44,13 @@ def line_of(path, needle):
 
 def build_fails(content, out, exit_code=2):
     """Run a build that must fail; return its one-line error."""
-    result = run_cli("build", "--content", content, "--out", out)
+    result = run_cli("build", *US_OREGON, "--content", content, "--out", out)
     assert result.exit_code == exit_code, result.output
     assert "Traceback" not in result.output
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1, result.output
     if exit_code == 2:  # bad content is found before anything renders
-        assert result.output.strip() == errors[0]
+        assert "\nbuilt " not in result.output
     return errors[0]
 
 
@@ -82,17 +86,17 @@ def test_wrong_type_names_line_and_field(content, good_build):
 
 def test_unknown_key_is_named_with_the_allowed_ones(content, good_build):
     out, unchanged = good_build
-    path = content / "clinics/example-clinic.yaml"
+    path = content / "clinics/riverbend.yaml"
     edit(path, "website:", "websit:")
     message = build_fails(content, out)
-    assert f"example-clinic.yaml, line {line_of(path, 'websit:')}, field 'websit'" in message
+    assert f"riverbend.yaml, line {line_of(path, 'websit:')}, field 'websit'" in message
     assert "not a known field" in message and "website" in message
     unchanged()
 
 
 def test_duplicate_key(content, good_build):
     out, unchanged = good_build
-    path = content / "clinics/example-clinic.yaml"
+    path = content / "clinics/riverbend.yaml"
     edit(path, 'name: "Riverbend Example Clinic"', 'name: "Riverbend Example Clinic"\nname: "Other"')
     message = build_fails(content, out)
     assert "'name' appears twice" in message
@@ -107,7 +111,7 @@ def test_duplicate_key(content, good_build):
 ])
 def test_logo_must_be_a_file_inside_content(content, good_build, logo_path, problem):
     out, unchanged = good_build
-    edit(content / "clinics/example-clinic.yaml", "clinics/example-clinic-logo.svg", logo_path)
+    edit(content / "clinics/riverbend.yaml", "clinics/riverbend-logo.svg", logo_path)
     message = build_fails(content, out)
     assert "field 'logo.path'" in message and problem in message
     unchanged()
@@ -115,7 +119,7 @@ def test_logo_must_be_a_file_inside_content(content, good_build, logo_path, prob
 
 def test_low_contrast_brand_colour_is_refused(content, good_build):
     out, unchanged = good_build
-    edit(content / "clinics/example-clinic.yaml", '"#1F4E79"', '"#8FB8DE"')
+    edit(content / "clinics/riverbend.yaml", '"#1F4E79"', '"#8FB8DE"')
     message = build_fails(content, out)
     assert "field 'brand_color'" in message and "below 4.5:1" in message
     unchanged()
@@ -123,7 +127,7 @@ def test_low_contrast_brand_colour_is_refused(content, good_build):
 
 def test_invalid_phone_number(content, good_build):
     out, unchanged = good_build
-    edit(content / "clinics/example-clinic.yaml", '"(541) 555-0199"', '"(541) 555-01"')
+    edit(content / "clinics/riverbend.yaml", '"(541) 555-0199"', '"(541) 555-01"')
     message = build_fails(content, out)
     assert "field 'phone'" in message and "not a valid phone number" in message
     unchanged()
@@ -141,8 +145,8 @@ def test_short_code_must_be_listed_for_the_region(content, good_build):
 def test_html_in_content_is_printed_as_text_not_markup(content, tmp_path):
     edit(content / "brochure.en.yaml", 'summary: "', 'summary: "<b>Bold</b> &amp; <script>x</script> ')
     out = tmp_path / "out"
-    assert run_cli("build", "--content", content, "--out", out).exit_code == 0
-    text = "".join(pdf_text(out / "us/en/brochure.pdf").split())
+    assert run_cli("build", *US_OREGON, "--content", content, "--out", out).exit_code == 0
+    text = "".join(pdf_text(out / "us-or/en/brochure.pdf").split())
     assert "<b>Bold</b>&amp;<script>x</script>" in text
 
 
@@ -152,7 +156,7 @@ def test_text_that_does_not_fit_names_its_section(content, good_build):
     edit(content / "brochure.en.yaml", '      - "Outpatient therapy or counseling"',
          f'      - "Outpatient therapy or counseling"\n      - "{long_item}"\n      - "{long_item}"')
     message = build_fails(content, out, exit_code=1)
-    assert message.startswith("Error: brochure: text does not fit")
+    assert message.startswith("Error: us-or/en/brochure: text does not fit")
     assert "inside middle" in message and "'choosing'" in message
     unchanged()
 
@@ -161,7 +165,7 @@ def test_checklist_that_spills_onto_a_second_page_is_refused(content, good_build
     out, unchanged = good_build
     edit(content / "checklist.en.yaml", 'closing: "', 'closing: "' + "More words to read. " * 120)
     message = build_fails(content, out, exit_code=1)
-    assert "checklist: text does not fit on 1 page" in message and "'closing'" in message
+    assert "us-or/en/checklist: text does not fit on 1 page" in message and "'closing'" in message
     unchanged()
 
 

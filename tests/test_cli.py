@@ -7,6 +7,7 @@ from pathlib import Path
 from conftest import PROJECT, run_cli
 
 import iop_handouts
+from iop_handouts.content import ContentSet
 
 
 def test_help_lists_examples_and_does_not_load_weasyprint():
@@ -36,8 +37,10 @@ def test_no_arguments_builds_everything_into_output(monkeypatch, tmp_path):
             monkeypatch.setattr(param, "default", tmp_path)
     result = run_cli()
     assert result.exit_code == 0, result.output
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.pdf")) == [
-        "us/en/brochure.pdf", "us/en/checklist.pdf"]
+    built = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.pdf")}
+    assert {"us/en/brochure.pdf", "us/en/checklist.pdf", "ca-qc/fr/brochure.pdf"} <= built
+    editions, failures = ContentSet().editions()
+    assert not failures and len(built) == 2 * len(editions)
 
 
 def test_html_is_written_beside_each_pdf_and_renders_alone(tmp_path):

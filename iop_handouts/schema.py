@@ -1,0 +1,301 @@
+"""The content schema (pydantic) and the one-line messages for what does not match it."""
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from .sources import Source
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/\S*)?$")]
+RegionId = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z0-9]+)*$")]
+LocalText = dict[LanguageCode, Text]
+ReviewStatus = Literal[
+    "draft", "needs-review", "needs-clinical-review", "needs-translator-review", "reviewed"]
+
+# The brochure's sections; the content must have all of them, once, in this order.
+BROCHURE_SECTION_IDS = (
+    "what-is-iop", "who-may-help", "what-to-expect", "therapies", "medications",
+    "co-occurring", "aftercare", "insurance", "choosing",
+)
+FAQ_ID = "faq"
+# Panels that carry content, in the order a person reads the folded brochure. The back cover
+# always carries the crisis lines, the clinic's contact details and the disclaimer.
+CONTENT_PANELS = ("front_cover", "inside_flap", "inside_left", "inside_middle", "inside_right")
+
+
+class Strict(BaseModel):
+    # strict: a number where text belongs is a mistake, not something to coerce.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Review(Strict):
+    status: ReviewStatus
+    reviewer: Text
+    date: date
+    note: Text | None = None
+
+
+# --- handout text, per language -------------------------------------------------------------
+
+class Labels(Strict):
+    crisis_heading: Text
+    crisis_intro: Text
+    danger: Text
+    emergency_after: Text
+    or_: Text = Field(alias="or")
+    call: Text
+    text: Text
+    call_or_text: Text
+    chat: Text
+    web: Text
+    hours_24_7: Text
+    free: Text
+    contact_heading: Text
+    local_resources_heading: Text
+    phone: Text | None = None
+    website: Text
+    address: Text
+    disclaimer_heading: Text
+    notes: Text
+    program_name: Text
+    see_checklist: Text
+
+
+class Common(Strict):
+    review: Review
+    labels: Labels
+    disclaimer: Text
+
+
+class Section(Strict):
+    id: Literal[BROCHURE_SECTION_IDS]  # type: ignore[valid-type]
+    heading: Text
+    paragraphs: list[Text] = []
+    items: list[Text] = Field(default=[], max_length=7)
+    closing: list[Text] = []
+    review: Review | None = None
+
+
+class FaqItem(Strict):
+    question: Text
+    answer: Text
+
+
+class Faq(Strict):
+    heading: Text
+    items: list[FaqItem] = Field(min_length=1)
+
+    @property
+    def id(self) -> str:
+        return FAQ_ID
+
+
+PanelSections = list[Literal[BROCHURE_SECTION_IDS + (FAQ_ID,)]]  # type: ignore[valid-type]
+
+
+class Panels(Strict):
+    """Which sections go on which panel. Languages differ in length, so each language's
+    content can rebalance its panels without touching the template."""
+    front_cover: PanelSections = []
+    inside_flap: PanelSections = []
+    inside_left: PanelSections = []
+    inside_middle: PanelSections = []
+    inside_right: PanelSections = []
+
+
+class Brochure(Strict):
+    review: Review
+    title: Text
+    summary: Text
+    panels: Panels
+    sections: list[Section]
+    faq: Faq
+
+    def section(self, section_id: str) -> Section:
+        return next(s for s in self.sections if s.id == section_id)
+
+    def panel(self, name: str) -> list:
+        return [self.faq if i == FAQ_ID else self.section(i) for i in getattr(self.panels, name)]
+
+
+class Question(Strict):
+    topic: Text
+    question: Text
+
+
+class Checklist(Strict):
+    review: Review
+    title: Text
+    intro: Text
+    questions: list[Question] = Field(min_length=1, max_length=7)
+    closing: Text
+
+
+# --- regions and clinics ---------------------------------------------------------------------
+
+class Reach(Strict):
+    """One way to reach a line: call, text or call-or-text a number, chat or visit a website."""
+    how: Literal["call", "text", "call_or_text", "chat", "web"]
+    number: Text | None = None
+    # How to print it when that differs from the number alone: text, or text per language.
+    display: Text | LocalText | None = None
+    url: HttpsUrl | None = None
+
+
+class CrisisLine(Strict):
+    name: LocalText
+    reach: list[Reach] = Field(min_length=1)
+    open_24_7: bool
+    languages: list[LanguageCode] = Field(min_length=1)
+    notes: LocalText | None = None
+    source: HttpsUrl
+    verified_on: date
+
+
+class Emergency(Strict):
+    numbers: list[Text] = Field(min_length=1)
+    source: HttpsUrl
+    verified_on: date
+
+
+class LocalResource(Strict):
+    name: LocalText
+    phone: Text | None = None
+    website: HttpsUrl | None = None
+    notes: LocalText | None = None
+
+
+class Region(Strict):
+    id: RegionId
+    name: Text
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    languages: list[LanguageCode] = Field(min_length=1)
+    paper: Literal["letter", "a4"]
+    clinic: Text
+    emergency: Emergency
+    short_codes: list[Text] = []
+    crisis_lines: list[CrisisLine] = Field(min_length=1)
+    local_resources: list[LocalResource] = []
+    # Wording this region puts over the language files: {language: {document: {...}}}.
+    content: dict[LanguageCode, dict] = {}
+
+
+class Logo(Strict):
+    path: Text
+    alt: Text
+
+
+class Clinic(Strict):
+    name: Text
+    address: list[Text] = Field(min_length=1)
+    phone: Text | None = None
+    website: HttpsUrl | None = None
+    logo: Logo | None = None
+    brand_color: Text | None = None
+
+
+# --- validation ------------------------------------------------------------------------------
+
+def validate(source: Source, model: type[Strict]):
+    """Validate parsed YAML against a model; the first problem becomes a one-line error."""
+    if not isinstance(source.data, dict):
+        raise source.error((), f"expected a mapping of fields at the top of the file, "
+                               f"got {_describe(source.data)}")
+    try:
+        return model.model_validate(source.data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        location = tuple(first["loc"])
+        problem = describe_problem(first, model, location)
+        if len(errors) > 1:
+            problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+        raise source.error(location, problem) from None
+
+
+def describe_problem(error: dict, model: type[Strict], location: tuple) -> str:
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "missing":
+        return "is missing (required)"
+    if kind == "extra_forbidden":
+        allowed = _allowed_fields(model, location[:-1])
+        hint = f"; expected one of: {', '.join(allowed)}" if allowed else ""
+        return f"is not a known field (check the spelling){hint}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_type":
+        return f"expected text, got {_describe(value)} (put it in quotes if it is meant as text)"
+    if kind == "date_type":
+        return f"expected a date written as YYYY-MM-DD, got {_describe(value)}"
+    if kind == "bool_type":
+        return f"expected true or false, got {_describe(value)}"
+    if kind == "list_type":
+        return f"expected a list (lines starting with '- '), got {_describe(value)}"
+    if kind in ("dict_type", "model_type"):
+        return f"expected a group of fields, got {_describe(value)}"
+    if kind == "literal_error":
+        return f"got {value!r}; {error['msg'].lower()}"
+    if kind == "string_pattern_mismatch":
+        return f"{value!r} is not in the expected form ({_pattern_hint(location)})"
+    if kind == "too_short":
+        return "must have at least one entry"
+    if kind == "too_long":
+        return (f"has {len(value)} entries; keep lists to {error['ctx']['max_length']} items or "
+                f"fewer so they are easy to read")
+    return error["msg"]
+
+
+def _pattern_hint(location: tuple) -> str:
+    names = [p for p in location if isinstance(p, str)]
+    last = names[-1] if names else ""
+    if last in ("url", "source", "website"):
+        return "a full https:// address"
+    if last == "country":
+        return "two capital letters, e.g. US"
+    if last == "id":
+        return "lower-case letters and dashes, e.g. us-or"
+    return "a two-letter lower-case language code, e.g. en"
+
+
+def _describe(value) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a group of fields"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _allowed_fields(model: type[Strict], location: tuple) -> list[str]:
+    """The field names allowed at `location` inside `model`, for a helpful hint."""
+    current = model
+    for part in location:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part)
+        if field is None:
+            return []
+        current = _inner_model(field.annotation)
+        if current is None:
+            return []
+    return [f.alias or name for name, f in current.model_fields.items()]
+
+
+def _inner_model(annotation):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def clean_location(loc) -> tuple:
+    return tuple(p for p in loc if isinstance(p, int) or not re.fullmatch(r"[a-z_-]+\[.*\]", p))
