@@ -130,8 +130,7 @@ class ContentSet:
         if not isinstance(parent_id, str):
             raise source.error(("extends",), "expected the id of another region, e.g. us")
         if parent_id == region_id or parent_id in children:
-            cycle = " -> ".join((region_id, *reversed(children), parent_id)) \
-                if parent_id != region_id else f"{region_id} -> {region_id}"
+            cycle = " -> ".join((*children, region_id, parent_id))
             raise source.error(("extends",), f"regions extend each other in a circle: {cycle}")
         if not self.region_path(parent_id).exists():
             raise source.error(("extends",), f"no region '{parent_id}' to extend "
