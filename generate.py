@@ -12,13 +12,14 @@ import click
 
 from iop_handouts import __version__
 from iop_handouts.content import DOCUMENTS
-from iop_handouts.errors import ContentError
+from iop_handouts.errors import ContentError, HandoutError
 from iop_handouts.paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, display_path
 
 # Bad input exits 2 (like a usage error); a document that fails to render exits 1.
 EXIT_BAD_INPUT = 2
 EXIT_RENDER_FAILED = 1
 EXIT_INTERRUPTED = 130
+PASSWORD_VARIABLE = "IOP_SMTP_PASSWORD"
 
 
 class InputError(click.ClickException):
@@ -200,6 +201,169 @@ def regions(as_json, content_dir):
                           for line in row["crisis_lines"])
         click.echo(f"{row['id']:<7} {','.join(row['languages']):<10} {row['paper']:<6} "
                    f"{' or '.join(row['emergency']):<10} {lines}")
+
+
+@cli.command()
+@click.option("--to", "addresses", multiple=True, metavar="ADDRESS",
+              help="Send to this address (repeatable), with --region and --lang.")
+@click.option("--region", default="us", show_default=True, metavar="ID",
+              help="Region of the handouts sent to --to addresses.")
+@click.option("--lang", "language", default=None, metavar="CODE",
+              help="Language for --to addresses. Default: the region's first language.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Recipient list with the columns email,name,region,language.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Send to the valid recipients even if some rows are bad.")
+@click.option("--from", "sender", metavar="ADDRESS",
+              help="Sender. Default: handouts@ the clinic's website domain.")
+@click.option("--smtp-host", metavar="HOST", help="Send over SMTP instead of to the outbox.")
+@click.option("--smtp-port", type=click.IntRange(1, 65535), help="Default: 25, 587 or 465.")
+@click.option("--starttls", "security", flag_value="starttls", help="Upgrade to TLS (STARTTLS).")
+@click.option("--ssl", "security", flag_value="ssl", help="TLS from the start (SMTPS).")
+@click.option("--smtp-user", metavar="USER",
+              help=f"Log in as USER; the password is read from ${PASSWORD_VARIABLE}.")
+@click.option("--max-size", type=click.FloatRange(min=0.01), default=10, show_default=True,
+              help="Largest message to send, in MB.")
+@click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Tries after a temporary failure (4xx reply, dropped connection).")
+@click.option("--retry-delay", type=click.FloatRange(min=0), default=2.0, show_default=True,
+              help="Seconds before the first retry; doubled each time.")
+@click.option("--resend", is_flag=True, help="Send again what the send log says was sent.")
+@click.option("--dry-run", is_flag=True, help="List who would get what; send nothing.")
+@click.option("--out", "output_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_OUTPUT_DIR, show_default="output/",
+              help="Folder of the PDFs, the outbox and the send log.")
+@content_option
+def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host, smtp_port,
+          security, smtp_user, max_size, retries, retry_delay, resend, dry_run, output_dir,
+          content_dir):
+    """Email the brochure and checklist to patients and referral partners.
+
+    Each recipient gets one message with the PDFs of their region and language (built
+    first if out of date) and the crisis lines in the body. Without --smtp-host, messages
+    are written to output/outbox/ as .eml files. The send log (output/send-log.jsonl)
+    keeps a rerun from sending anything twice.
+
+    \b
+    Examples:
+      python generate.py email --to ana@example.org --region us --lang es
+      python generate.py email --csv recipients.csv --dry-run
+      IOP_SMTP_PASSWORD=... python generate.py email --csv recipients.csv \\
+          --smtp-host smtp.example.org --starttls --smtp-user clinic --from clinic@example.org
+    """
+    import os
+
+    from iop_handouts import build as builder
+    from iop_handouts import mail
+    from iop_handouts.render import Renderer
+
+    content = load_content(content_dir)
+    if not addresses and not csv_path:
+        raise click.UsageError("say who gets the handouts: --to ADDRESS or --csv FILE")
+    try:
+        recipients, problems = mail.recipients_from_addresses(addresses, region, language, content) \
+            if addresses else ([], [])
+        if csv_path:
+            more, more_problems = mail.recipients_from_csv(csv_path, content)
+            recipients += more
+            problems += more_problems
+    except ContentError as exc:
+        raise InputError(str(exc)) from None
+    except HandoutError as exc:
+        raise InputError(str(exc)) from None
+    serious = [p for p in problems if "listed twice" not in p.problem]
+    for problem in problems:
+        click.echo(f"{'Warning' if problem not in serious else 'Invalid'}: {problem}", err=True)
+    if serious and not skip_invalid:
+        raise InputError(f"{len(serious)} recipient{'s' * (len(serious) != 1)} not valid; "
+                         f"nothing was sent (fix them, or use --skip-invalid)")
+    if not recipients:
+        raise InputError("no valid recipients; nothing was sent")
+
+    password = None
+    if smtp_user:
+        password = os.environ.get(PASSWORD_VARIABLE)
+        if not password and not dry_run:
+            raise InputError(f"--smtp-user needs the password in the environment variable "
+                             f"{PASSWORD_VARIABLE}")
+    if (security or smtp_port) and not smtp_host:
+        raise click.UsageError("--starttls, --ssl and --smtp-port need --smtp-host")
+
+    # Build (or reuse) the PDFs of every edition someone will get.
+    wanted = sorted({r.edition_key for r in recipients})
+    build_plan = builder.plan(content, sorted({r.region for r in recipients}),
+                              sorted({r.language for r in recipients}))
+    build_plan.jobs = [j for j in build_plan.jobs if j.edition.key in wanted]
+    editions = {j.edition.key: j.edition for j in build_plan.jobs}
+    pdfs: dict[str, dict[str, Path]] = {}
+    broken: dict[str, str] = {}
+    for edition_key, error in build_plan.content_failures:
+        broken[edition_key] = str(error)
+    for result in builder.run(build_plan, output_dir, renderer=Renderer(content_dir=content_dir)):
+        key = result.job.edition.key
+        if result.status == "failed":
+            broken[key] = f"{result.job.document}: {result.error}"
+        else:
+            pdfs.setdefault(key, {})[result.job.document] = result.path
+
+    if smtp_host:
+        transport = mail.SmtpTransport(mail.SmtpSettings(
+            smtp_host, smtp_port, security or "plain", smtp_user, password))
+    else:
+        transport = mail.OutboxTransport(output_dir / "outbox")
+    log = mail.SendLog(output_dir / "send-log.jsonl")
+    postman = mail.Sender(transport, log, int(max_size * 1024 * 1024), retries, retry_delay, resend)
+    maker = mail.MessageMaker(Renderer().templates_dir)
+
+    counts = {"sent": 0, "already sent": 0, "failed": 0, "would send": 0}
+    try:
+        for recipient in recipients:
+            key = recipient.edition_key
+            if key in broken or key not in editions:
+                counts["failed"] += 1
+                click.echo(f"failed       {recipient.email}: the {key} handouts could not be "
+                           f"built: {broken.get(key, 'no such edition')}", err=True)
+                continue
+            edition = editions[key]
+            attachments = mail.attachments_for(edition, pdfs[key])
+            from_address = sender or mail.default_sender(edition)
+            if not from_address:
+                raise InputError(f"the {edition.region_id} clinic has no website to send from; "
+                                 f"give --from ADDRESS")
+            message = maker.make(edition, recipient, attachments, from_address)
+            if dry_run:
+                size = len(message.as_bytes())
+                already = mail.delivery_key(recipient, attachments, transport.destination) in log.keys
+                files = ", ".join(f"{a.filename} ({len(a.data) // 1024} KB)" for a in attachments)
+                note = " (already sent; --resend to send again)" if already and not resend else ""
+                click.echo(f"would send   {recipient.email} [{key}]: {files}; message "
+                           f"{size // 1024} KB{note}")
+                counts["would send"] += 1
+                continue
+            delivery = postman.deliver(recipient, message, attachments)
+            counts[delivery.status] += 1
+            line = f"{delivery.status:<12} {recipient.email} [{key}]"
+            if delivery.status == "sent":
+                line += f" ({delivery.size // 1024} KB"
+                line += f", after {delivery.attempts} tries)" if delivery.attempts > 1 else ")"
+            if delivery.detail:
+                line += f": {delivery.detail}"
+            click.echo(line, err=delivery.status == "failed")
+    except HandoutError as exc:
+        # A problem with the whole run (the login was refused, TLS failed): stop here.
+        raise InputError(f"{exc}; {counts['sent']} sent before this") from None
+    finally:
+        transport.close()
+
+    where = transport.destination if smtp_host else display_path(output_dir / "outbox")
+    if dry_run:
+        click.echo(f"Dry run: {counts['would send']} message(s) would go to {where}; "
+                   f"nothing was sent.")
+        return
+    click.echo(f"{counts['sent']} sent to {where}, {counts['already sent']} already sent, "
+               f"{counts['failed']} failed.")
+    if counts["failed"]:
+        sys.exit(EXIT_RENDER_FAILED)
 
 
 if __name__ == "__main__":

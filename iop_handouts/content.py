@@ -18,11 +18,11 @@ from .errors import ContentError
 from .paths import CONTENT_DIR
 from .phones import Contact, PhoneBook
 from .schema import (BROCHURE_SECTION_IDS, CONTENT_PANELS, FAQ_ID, Brochure, Checklist, Clinic,
-                     Common, CrisisLine, Labels, Region, Strict, validate)
+                     Common, CrisisLine, EmailText, Labels, Region, Strict, validate)
 from .sources import Source, load_yaml
 
 DOCUMENTS = ("brochure", "checklist")
-TEXT_FILES = {"common": Common, "brochure": Brochure, "checklist": Checklist}
+TEXT_FILES = {"common": Common, "brochure": Brochure, "checklist": Checklist, "email": EmailText}
 REFERENCE_LANGUAGE = "en"
 MIN_BRAND_CONTRAST = 4.5
 
@@ -70,6 +70,7 @@ class Edition:
     disclaimer: str
     brochure: Brochure
     checklist: Checklist
+    email: EmailText
     # The files each document is made from (for incremental builds).
     input_files: dict[str, tuple[Path, ...]]
 
@@ -217,6 +218,7 @@ class ContentSet:
             disclaimer=common.disclaimer,
             brochure=texts["brochure"],
             checklist=texts["checklist"],
+            email=texts["email"],
             input_files={document: tuple(dict.fromkeys(files + text_files[document]))
                          for document in DOCUMENTS},
         )

@@ -39,13 +39,7 @@ class Renderer:
     _font_config: object = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
-        self.environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(self.templates_dir),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.environment = template_environment(self.templates_dir)
 
     # --- HTML ------------------------------------------------------------------------------
 
@@ -133,6 +127,18 @@ class Renderer:
         except FatalURLFetchingError as exc:
             cause = exc.__cause__ or exc
             raise RenderError(f"{document}: {cause}") from None
+
+
+def template_environment(templates_dir: Path) -> jinja2.Environment:
+    """Jinja2 as every template here expects it: escaping on (plain-text email bodies, *.txt,
+    are the one exception), and an undefined name is an error, never an empty string."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=jinja2.select_autoescape(disabled_extensions=("txt",), default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def _finish_pdf(document, pdf) -> None:

@@ -135,6 +135,17 @@ class Checklist(Strict):
     closing: Text
 
 
+class EmailText(Strict):
+    """The words of the email that carries the handouts."""
+    review: Review
+    subject: Text
+    greeting: Annotated[str, StringConstraints(pattern=r"\{name\}")]
+    greeting_no_name: Text
+    intro: Text
+    attachments_heading: Text
+    closing: Text
+
+
 # --- regions and clinics ---------------------------------------------------------------------
 
 class Reach(Strict):
