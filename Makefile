@@ -7,7 +7,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: all build test check-system clean
+.PHONY: all build test bench check-system clean
 
 all: build
 
@@ -34,3 +34,7 @@ $(INSTALLED): pyproject.toml | check-system
 
 clean:
 	rm -rf output
+
+# Build-time benchmark (not a test): prints a table with medians and ratios.
+bench: $(INSTALLED)
+	$(PYTHON) bench/run.py

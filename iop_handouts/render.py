@@ -147,21 +147,17 @@ def _finish_pdf(document, pdf) -> None:
 
 
 def _restore_reading_order(document, pdf) -> None:
-    """Give the tag tree the order of the HTML, across pages.
+    """Put the tags of a folded document in the order a person reads it.
 
-    WeasyPrint tags each page on its own: the brochure's outside page yields front cover,
-    inside flap, back cover, and only then come the inside panels. A screen reader must read the
-    folded brochure as a person does (front, flap, inside panels, back), which is the HTML
-    order. So the per-page parts of the sheet are merged into one and the panels sorted back
-    into document order.
+    The brochure's panels are written as they sit on the sheet, and WeasyPrint tags each page
+    on its own, so its tags would read flap, back cover, front cover, then the inside. Each
+    panel carries data-read-order; here the panels' structure elements are gathered from every
+    page into one part, in that order, and the wrappers left empty are dropped.
     """
     import pydyf
 
-    root_element = document.pages[0]._page_box.children[0].element
-    dom_order = {id(el): index for index, el in enumerate(root_element.iter())
-                 if el.get("data-panel") is not None}
     panels_per_page = [_panels_in_box_order(page._page_box) for page in document.pages]
-    if len(document.pages) < 2 or not all(panels_per_page):
+    if not any(element.get("data-read-order") for page in panels_per_page for element in page):
         return
 
     def resolve(reference):
@@ -169,20 +165,37 @@ def _restore_reading_order(document, pdf) -> None:
 
     document_element = resolve(resolve(pdf.catalog["StructTreeRoot"])["K"][0])
     part_references = list(document_element["K"])
-    parts = [resolve(ref) for ref in part_references]
-    ordered = []
-    for part, panels in zip(parts, panels_per_page, strict=True):
-        if part["S"] != "/Part" or len(part["K"]) != len(panels):
-            raise RenderError("cannot put the brochure's tags in reading order: the tag tree "
-                              "does not have one part per page with one entry per panel")
-        ordered.extend((dom_order[id(panel)], child) for panel, child in zip(panels, part["K"]))
-    merged = parts[0]
-    merged["K"] = pydyf.Array(child for _, child in sorted(ordered, key=lambda pair: pair[0]))
-    for _, child in ordered:
+    if len(part_references) != len(document.pages):
+        raise RenderError("cannot put the tags in reading order: expected one tagged part "
+                          "per page")
+    ordered, others = [], []
+    for part_reference, panels in zip(part_references, panels_per_page):
+        holder = resolve(part_reference)
+        # Step down through wrappers (the sheet's sides) to the panels themselves.
+        while len(holder["K"]) == 1 and len(panels) > 1:
+            wrapper = holder
+            holder = resolve(holder["K"][0])
+            wrapper.clear()
+        # Panels are <section>s; anything else here (fold guides drawn by the side) follows.
+        sections = [child for child in holder["K"] if resolve(child).get("S") == "/Sect"]
+        others.extend(child for child in holder["K"] if resolve(child).get("S") != "/Sect")
+        if len(sections) != len(panels):
+            raise RenderError("cannot put the tags in reading order: the tags of a page do not "
+                              "match its panels")
+        ordered.extend((int(panel.get("data-read-order")), child)
+                       for panel, child in zip(panels, sections))
+        if holder is not resolve(part_reference):
+            holder.clear()
+    merged = resolve(part_references[0])
+    merged.update({"Type": "/StructElem", "S": "/Part", "P": document_element.reference,
+                   "Pg": pdf.page_references[0]})
+    children = [child for _, child in sorted(ordered, key=lambda pair: pair[0])] + others
+    merged["K"] = pydyf.Array(children)
+    for child in children:
         resolve(child)["P"] = part_references[0]
     document_element["K"] = pydyf.Array([part_references[0]])
-    for unused in parts[1:]:
-        unused.clear()  # now unreferenced; emptied so nothing points into the tree from it
+    for unused in part_references[1:]:
+        resolve(unused).clear()  # now unreferenced; emptied so nothing points into the tree
 
 
 def _panels_in_box_order(page_box) -> list:
@@ -284,6 +297,49 @@ def check_fits(rendered, document: str) -> None:
             raise RenderError(f"text does not fit in the {panel}: section "
                               f"'{section}' runs {overflow_px / 96 * 25.4:.0f} mm past the bottom; "
                               f"shorten it or move a section to another panel")
+        for element in _panels_in_box_order(page._page_box):
+            cut = first_section_cut_short(page._page_box, element)
+            if cut:
+                raise RenderError(f"text does not fit in the {element.get('data-panel')}: "
+                                  f"section '{cut}' is cut off at the bottom; shorten it or "
+                                  f"move a section to another panel")
+
+
+def first_section_cut_short(page_box, panel_element) -> str | None:
+    """The first section in the panel whose text was not all laid out on the page.
+
+    WeasyPrint stops laying out a fixed-height box at the bottom of the page and drops the
+    rest without a word; comparing the text in the HTML with the text in the layout is the
+    one check that cannot be fooled by how the panel is positioned."""
+    section_of = {}
+
+    def assign(element, section):
+        if element.get("data-section"):
+            section = element.get("data-section")
+        section_of[id(element)] = section
+        for child in element:
+            assign(child, section)
+            # Text after a child (its tail) belongs to this element's section.
+            if child.tail:
+                expected[section] = expected.get(section, 0) + len("".join(child.tail.split()))
+        if element.text:
+            expected[section] = expected.get(section, 0) + len("".join(element.text.split()))
+
+    expected: dict[str, int] = {}
+    assign(panel_element, panel_element.get("data-panel"))
+    rendered: dict[str, int] = {}
+    for box, _ in _walk(page_box, None):
+        if getattr(box, "element", None) is panel_element and not _is_pseudo(box):
+            for child, _ in _walk(box, None):
+                if type(child).__name__ == "TextBox" and not _is_pseudo(child) \
+                        and id(child.element) in section_of:
+                    owner = section_of[id(child.element)]
+                    rendered[owner] = rendered.get(owner, 0) + len("".join(child.text.split()))
+            break
+    for section, length in expected.items():
+        if rendered.get(section, 0) < length:
+            return section
+    return None
 
 
 def _sections_in_panel(page_box, panel_element) -> list[str]:
