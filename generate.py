@@ -10,8 +10,7 @@ from pathlib import Path
 
 import click
 
-from iop_handouts import __version__
-from iop_handouts.content import DOCUMENTS
+from iop_handouts import DOCUMENTS, __version__
 from iop_handouts.errors import ContentError, HandoutError
 from iop_handouts.paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, display_path
 
@@ -86,21 +85,44 @@ def build(regions, languages, documents, jobs, force, output_dir, write_html, fo
       python generate.py build --doc checklist --jobs 4 --force
       python generate.py build --out /tmp/handouts --html --fold-marks
     """
+    from iop_handouts import manifest
+    from iop_handouts.paths import STYLES_DIR, TEMPLATES_DIR
+
+    started = time.monotonic()
+    if not (force or regions or languages or documents) and content_dir.is_dir():
+        # Answer a no-op from the manifest alone, before loading any heavy library.
+        count = manifest.nothing_to_do(output_dir, TEMPLATES_DIR, STYLES_DIR, content_dir,
+                                       manifest.options_key(fold_marks), write_html)
+        if count:
+            click.echo(f"Nothing to do: all {count} PDFs are up to date (use --force to rebuild).")
+            return
+
     from iop_handouts import build as builder
     from iop_handouts.render import Renderer, RenderOptions
 
+    renderer = Renderer(content_dir=content_dir)
+    # Workers start importing WeasyPrint and loading fonts while the content is read.
+    pool = builder.start_workers(jobs, renderer)
+    try:
+        _build(builder, RenderOptions(fold_marks=fold_marks), renderer, pool, started, regions,
+               languages, documents, jobs, force, output_dir, write_html, content_dir)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _build(builder, options, renderer, pool, started, regions, languages, documents, jobs, force,
+           output_dir, write_html, content_dir):
     content = load_content(content_dir)
     for region_id in regions:
         if not content.region_path(region_id).exists():
             raise InputError(f"no such region '{region_id}' (known regions: "
                              f"{', '.join(content.region_ids())})")
-    started = time.monotonic()
-    build_plan = builder.plan(content, regions, languages, documents,
-                              RenderOptions(fold_marks=fold_marks))
+    build_plan = builder.plan(content, regions, languages, documents, options)
     if not build_plan.jobs and not build_plan.content_failures:
         raise InputError("nothing matches those --region/--lang choices")
     results = builder.run(build_plan, output_dir, jobs=jobs, force=force, write_html=write_html,
-                          renderer=Renderer(content_dir=content_dir))
+                          renderer=renderer, pool=pool)
     counts = {"built": 0, "up to date": 0, "failed": 0}
     failures = []
     try:

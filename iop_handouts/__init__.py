@@ -8,3 +8,6 @@ The stages, each a module of its own, run in one direction:
 """
 
 __version__ = "0.1.0"
+
+# The documents every edition has.
+DOCUMENTS = ("brochure", "checklist")

@@ -13,6 +13,7 @@ the Edition built at the end.
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import DOCUMENTS
 from .colors import contrast_ratio, parse_hex_color
 from .errors import ContentError
 from .paths import CONTENT_DIR
@@ -21,7 +22,6 @@ from .schema import (BROCHURE_SECTION_IDS, CONTENT_PANELS, FAQ_ID, Brochure, Che
                      Common, CrisisLine, EmailText, Labels, Region, Strict, validate)
 from .sources import Source, load_yaml
 
-DOCUMENTS = ("brochure", "checklist")
 TEXT_FILES = {"common": Common, "brochure": Brochure, "checklist": Checklist, "email": EmailText}
 REFERENCE_LANGUAGE = "en"
 MIN_BRAND_CONTRAST = 4.5

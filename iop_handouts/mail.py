@@ -206,7 +206,7 @@ class OutboxTransport:
         self.destination = "outbox"
 
     def send(self, message: EmailMessage, key: str) -> str:
-        from .build import write_atomically
+        from .manifest import write_atomically
         path = self.folder / f"{key[:16]}.eml"
         write_atomically(path, message.as_bytes())
         return str(path)

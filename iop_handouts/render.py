@@ -30,13 +30,14 @@ class RenderOptions:
 
 @dataclass
 class Renderer:
-    """Renders documents for editions. One per process: it keeps one Jinja environment and
-    one WeasyPrint FontConfiguration, which is the costly part to set up."""
+    """Renders documents for editions. One per process: it keeps one Jinja environment, one
+    WeasyPrint FontConfiguration and the parsed stylesheets, the costly parts to set up."""
 
     templates_dir: Path = TEMPLATES_DIR
     styles_dir: Path = STYLES_DIR
     content_dir: Path = CONTENT_DIR
     _font_config: object = field(default=None, init=False, repr=False)
+    _parsed_css: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self):
         self.environment = template_environment(self.templates_dir)
@@ -49,7 +50,10 @@ class Renderer:
             sheets.append(self.styles_dir / "fold-marks.css")
         return sheets
 
-    def html(self, document: str, edition: Edition, options: RenderOptions = RenderOptions()) -> str:
+    def html(self, document: str, edition: Edition, options: RenderOptions = RenderOptions(),
+             standalone: bool = False) -> str:
+        """The document's HTML. `standalone` HTML links its stylesheets (for people and other
+        tools); the renderer itself passes them already parsed."""
         template_name = f"{document}.html"
         self.check_includes_crisis(template_name)
         template = self.environment.get_template(template_name)
@@ -62,7 +66,8 @@ class Renderer:
                 document=document,
                 document_title=title,
                 document_subject=subject,
-                stylesheets=[p.resolve().as_uri() for p in self.stylesheets(document, edition, options)],
+                stylesheets=[p.resolve().as_uri() for p in self.stylesheets(document, edition, options)]
+                if standalone else [],
             )
         except jinja2.TemplateError as exc:
             raise RenderError(f"templates/{template_name}: {exc}") from None
@@ -93,6 +98,26 @@ class Renderer:
 
     # --- PDF -------------------------------------------------------------------------------
 
+    def warm_up(self) -> None:
+        """Do the one-off work now (WeasyPrint's import, fonts, stylesheets), before jobs come."""
+        import_weasyprint()
+        from weasyprint.urls import FatalURLFetchingError
+        fetcher = ProjectFilesFetcher([self.templates_dir, self.styles_dir, self.content_dir])
+        for path in sorted(self.styles_dir.glob("*.css")):
+            try:
+                self._stylesheet(path, fetcher)
+            except (Exception, FatalURLFetchingError):
+                pass  # reported, with its document, when a job uses this stylesheet
+
+    def _stylesheet(self, path: Path, fetcher):
+        """A stylesheet parsed once per process and reused for every document: parsing
+        (with its @import and @font-face) costs as much as laying out a simple page."""
+        if path not in self._parsed_css:
+            import weasyprint
+            self._parsed_css[path] = weasyprint.CSS(
+                filename=str(path), url_fetcher=fetcher, font_config=self.font_config)
+        return self._parsed_css[path]
+
     @property
     def font_config(self):
         if self._font_config is None:
@@ -114,10 +139,12 @@ class Renderer:
         html = html if html is not None else self.html(document, edition, options)
         fetcher = ProjectFilesFetcher([self.templates_dir, self.styles_dir, self.content_dir])
         try:
+            stylesheets = [self._stylesheet(path, fetcher)
+                           for path in self.stylesheets(document, edition, options)]
             rendered = weasyprint.HTML(
                 string=html, base_url=self.templates_dir.resolve().as_uri() + "/",
                 url_fetcher=fetcher,
-            ).render(font_config=self.font_config, **PDF_OPTIONS)
+            ).render(font_config=self.font_config, stylesheets=stylesheets, **PDF_OPTIONS)
             check_fits(rendered, document)
             # The identifier is derived from the HTML, so equal inputs give equal bytes.
             identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()

@@ -316,3 +316,27 @@ def test_accessibility_checker_passes_every_edition(built):
     problems = {r["path"]: r["findings"] for r in reports
                 if r["error"] or r["counts"]["error"] or r["counts"]["warning"]}
     assert len(reports) == len(paths) and not problems
+
+
+def test_an_unchanged_full_build_answers_from_the_manifest(content, tmp_path):
+    out = tmp_path / "out"
+    args = ("build", "--content", content, "--out", out)
+    assert run_cli(*args).exit_code == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["complete"]["jobs"] == sorted(manifest["documents"])
+
+    again = run_cli(*args)
+    assert "Nothing to do: all 24 PDFs are up to date" in again.output
+    assert again.output.count("up to date") == 1  # answered without planning any job
+
+    # A changed file, a PDF changed by hand, or a new region each end the quick answer.
+    edit(content / "regions/nz.yaml", 'en: "Free."', 'en: "Free, any time."')
+    changed = statuses(run_cli(*args).output)
+    assert changed["nz/en/brochure.pdf"] == "built" and changed["au/en/brochure.pdf"] == "up to date"
+    assert "Nothing to do" in run_cli(*args).output
+    (out / "au/en/checklist.pdf").write_bytes(b"edited")
+    assert statuses(run_cli(*args).output)["au/en/checklist.pdf"] == "built"
+    (content / "regions/nz-akl.yaml").write_text(
+        "extends: nz\nid: nz-akl\nname: Auckland\n", encoding="utf-8")
+    added = statuses(run_cli(*args).output)
+    assert added["nz-akl/en/brochure.pdf"] == "built" and added["nz/en/brochure.pdf"] == "up to date"

@@ -1,0 +1,143 @@
+"""What each built PDF was made from: output/manifest.json, and the quick no-op check.
+
+Standard library only, on purpose: when nothing changed, `build` answers from here before the
+content, template and PDF libraries are even imported.
+"""
+
+import hashlib
+import json
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+
+MANIFEST_NAME = "manifest.json"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def options_key(fold_marks: bool) -> str:
+    """The render options that change a PDF, as they enter its inputs hash."""
+    return f"fold_marks={fold_marks}"
+
+
+class InputsHasher:
+    """Hashes the inputs of a job: its content files, and what every job shares (templates,
+    styles and fonts, the generator's code and version, WeasyPrint's version)."""
+
+    def __init__(self, templates_dir: Path, styles_dir: Path):
+        self._file_hashes: dict[Path, str] = {}
+        shared = hashlib.sha256()
+        shared.update(f"generator {__version__}\n".encode())
+        shared.update(f"weasyprint {metadata.version('weasyprint')}\n".encode())
+        for folder in (templates_dir, styles_dir, PACKAGE_DIR):
+            for path in sorted(Path(folder).rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    shared.update(f"{path.relative_to(folder)} {self.file_hash(path)}\n".encode())
+        self.shared = shared.hexdigest()
+
+    def file_hash(self, path: Path) -> str:
+        if path not in self._file_hashes:
+            self._file_hashes[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return self._file_hashes[path]
+
+    def inputs(self, job_name: str, options: str, content_dir: Path, files) -> str:
+        """`files`: the job's content files, relative to `content_dir`."""
+        digest = hashlib.sha256()
+        digest.update(f"{self.shared}\n{job_name}\n{options}\n".encode())
+        for name in sorted(files):
+            digest.update(f"{name} {self.file_hash(Path(content_dir) / name)}\n".encode())
+        return digest.hexdigest()
+
+
+def content_listing(content_dir: Path) -> str:
+    """A hash of which content files exist (a new region or language means new jobs)."""
+    names = sorted(p.relative_to(content_dir).as_posix()
+                   for p in Path(content_dir).rglob("*") if p.is_file())
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()
+
+
+class Manifest:
+    """output/manifest.json: per PDF its inputs hash, the files it was made from, sha256,
+    bytes and pages; and, after a complete build without failures, which jobs that was."""
+
+    def __init__(self, output_dir: Path):
+        self.output_dir = Path(output_dir)
+        self.path = self.output_dir / MANIFEST_NAME
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            self.documents = dict(data.get("documents", {}))
+            self.complete = data.get("complete")
+        except (OSError, ValueError, AttributeError):
+            self.documents, self.complete = {}, None  # missing or unreadable: rebuild all
+
+    def is_current(self, relative_path: str, inputs: str, needs_html: bool) -> bool:
+        entry = self.documents.get(relative_path)
+        pdf = self.output_dir / relative_path
+        if not entry or entry.get("inputs") != inputs or not pdf.is_file():
+            return False
+        if needs_html and not pdf.with_suffix(".html").is_file():
+            return False
+        # The file on disk must still be the one recorded (not edited or half-copied).
+        return entry.get("bytes") == pdf.stat().st_size and \
+            entry.get("sha256") == hashlib.sha256(pdf.read_bytes()).hexdigest()
+
+    def record(self, relative_path: str, inputs: str, pdf: bytes, pages: int, files) -> None:
+        self.documents[relative_path] = {
+            "inputs": inputs,
+            "sha256": hashlib.sha256(pdf).hexdigest(),
+            "bytes": len(pdf),
+            "pages": pages,
+            "files": sorted(str(f) for f in files),
+        }
+
+    def save(self) -> None:
+        data = {"generator": __version__, "weasyprint": metadata.version("weasyprint"),
+                "complete": self.complete, "documents": dict(sorted(self.documents.items()))}
+        write_atomically(self.path, (json.dumps(data, indent=2) + "\n").encode())
+
+
+def nothing_to_do(output_dir: Path, templates_dir: Path, styles_dir: Path, content_dir: Path,
+                  options: str, write_html: bool) -> int | None:
+    """The number of PDFs when the last complete build is still current, else None.
+
+    Current means: the same content folder holds the same files, every recorded input file
+    hashes as before, templates, styles, code and versions are unchanged, and every PDF on
+    disk is the one recorded. Then no job can differ, and content need not even be loaded."""
+    manifest = Manifest(output_dir)
+    complete = manifest.complete
+    if not complete or complete.get("options") != options \
+            or complete.get("content_dir") != str(Path(content_dir).resolve()) \
+            or complete.get("listing") != content_listing(content_dir):
+        return None
+    hasher = InputsHasher(templates_dir, styles_dir)
+    for relative_path in complete.get("jobs", []):
+        entry = manifest.documents.get(relative_path)
+        if not entry:
+            return None
+        files = entry.get("files", [])
+        if not files or not all((Path(content_dir) / name).is_file() for name in files):
+            return None
+        job_name = relative_path.removesuffix(".pdf")
+        if hasher.inputs(job_name, options, content_dir, files) != entry["inputs"] or \
+                not manifest.is_current(relative_path, entry["inputs"], write_html):
+            return None
+    return len(complete.get("jobs", [])) or None
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write to a temporary file beside `target`, then rename: readers see the old file or
+    the new one, never a partial one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
