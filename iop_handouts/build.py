@@ -11,7 +11,6 @@ write each PDF safely, skipping what is already up to date.
 
 import os
 import signal
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,12 +79,14 @@ def _start_worker(renderer_settings: dict) -> None:
     _worker_renderer.warm_up()
 
 
-def start_workers(jobs: int | None, renderer: Renderer) -> ProcessPoolExecutor | None:
+def start_workers(jobs: int | None, renderer: Renderer):
     """A pool of render workers, started early: each imports WeasyPrint and loads fonts and
     stylesheets while this process is still reading content. None for a single job."""
     workers = jobs or os.cpu_count() or 1
     if workers < 2:
         return None
+    from concurrent.futures import ProcessPoolExecutor  # only when there is a pool to run
+
     settings = {"templates_dir": renderer.templates_dir, "styles_dir": renderer.styles_dir,
                 "content_dir": renderer.content_dir}
     pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(settings,))
@@ -110,7 +111,7 @@ def _render(job: Job, write_html: bool, renderer: Renderer | None = None):
 
 def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int | None = None,
         force: bool = False, write_html: bool = False, renderer: Renderer | None = None,
-        pool: ProcessPoolExecutor | None = None):
+        pool=None):
     """Build the plan; yields a JobResult per job as each finishes (skipped ones first).
 
     With a `pool` (see start_workers) the jobs render there; otherwise, with `jobs` above 1,
@@ -157,6 +158,7 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
             for job, inputs, files in pending:
                 yield finish(job, inputs, files, _render(job, write_html, renderer))
         else:
+            from concurrent.futures import FIRST_COMPLETED, wait
             try:
                 futures = {pool.submit(_render, job, write_html): (job, inputs, files)
                            for job, inputs, files in pending}

@@ -14,13 +14,11 @@ import jinja2.meta
 
 from .content import Edition
 from .errors import RenderError
+from .fit import check_fits, panel_boxes
 from .paths import CONTENT_DIR, STYLES_DIR, TEMPLATES_DIR
 
 CRISIS_PARTIAL = "_crisis.html"
-EXPECTED_PAGES = {"brochure": 2, "checklist": 1}
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
-# Layout measurements are in CSS px; half a pixel absorbs rounding, nothing visible.
-FIT_TOLERANCE_PX = 0.5
 
 
 @dataclass(frozen=True)
@@ -38,6 +36,7 @@ class Renderer:
     content_dir: Path = CONTENT_DIR
     _font_config: object = field(default=None, init=False, repr=False)
     _parsed_css: dict = field(default_factory=dict, init=False, repr=False)
+    _checked_templates: set = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self):
         self.environment = template_environment(self.templates_dir)
@@ -74,6 +73,12 @@ class Renderer:
 
     def check_includes_crisis(self, template_name: str) -> None:
         """A document without crisis lines must never be printed: refuse to render it."""
+        if template_name in self._checked_templates:
+            return
+        self._find_crisis_include(template_name)
+        self._checked_templates.add(template_name)
+
+    def _find_crisis_include(self, template_name: str) -> None:
         seen, pending = set(), [template_name]
         while pending:
             name = pending.pop()
@@ -226,14 +231,7 @@ def _restore_reading_order(document, pdf) -> None:
 
 
 def _panels_in_box_order(page_box) -> list:
-    panels, seen = [], set()
-    for box, _ in _walk(page_box, None):
-        element = getattr(box, "element", None)
-        if element is not None and not _is_pseudo(box) and element.get("data-panel") is not None \
-                and id(element) not in seen:
-            seen.add(id(element))
-            panels.append(element)
-    return panels
+    return [element for element, _ in panel_boxes(page_box)]
 
 
 def _printable_links(document, pdf) -> None:
@@ -294,142 +292,3 @@ def ProjectFilesFetcher(allowed_dirs):
             return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type})
 
     return _Fetcher(fail_on_errors=True)
-
-
-# --- fitting ---------------------------------------------------------------------------------
-
-def check_fits(rendered, document: str) -> None:
-    """Fail when text does not fit: a panel's content running past its bottom, or a document
-    spilling onto more pages than it has. Names the sections so a person knows what to shorten."""
-    expected = EXPECTED_PAGES[document]
-    if len(rendered.pages) > expected:
-        spilled = sections_on_pages(rendered.pages[expected:])
-        names = ", ".join(f"'{name}'" for name in spilled[:4]) or "the content"
-        plural = "s" if expected > 1 else ""
-        raise RenderError(f"text does not fit on {expected} page{plural}: "
-                          f"{names} {'run' if len(spilled) > 1 else 'runs'} onto page "
-                          f"{expected + 1}; shorten the text there")
-    first_page_of_panel = {}
-    for number, page in enumerate(rendered.pages):
-        for element in _panels_in_box_order(page._page_box):
-            first_page_of_panel.setdefault(id(element), number)
-            if first_page_of_panel[id(element)] != number:
-                # A grid item too tall for its row continues on the next page.
-                spilled = _sections_in_panel(page._page_box, element)
-                raise RenderError(f"text does not fit in the "
-                                  f"{element.get('data-panel')}: section "
-                                  f"'{spilled[0] if spilled else '?'}' runs past the bottom; "
-                                  f"shorten it or move a section to another panel")
-        for panel, section, overflow_px in overflowing_sections(page._page_box):
-            raise RenderError(f"text does not fit in the {panel}: section "
-                              f"'{section}' runs {overflow_px / 96 * 25.4:.0f} mm past the bottom; "
-                              f"shorten it or move a section to another panel")
-        for element in _panels_in_box_order(page._page_box):
-            cut = first_section_cut_short(page._page_box, element)
-            if cut:
-                raise RenderError(f"text does not fit in the {element.get('data-panel')}: "
-                                  f"section '{cut}' is cut off at the bottom; shorten it or "
-                                  f"move a section to another panel")
-
-
-def first_section_cut_short(page_box, panel_element) -> str | None:
-    """The first section in the panel whose text was not all laid out on the page.
-
-    WeasyPrint stops laying out a fixed-height box at the bottom of the page and drops the
-    rest without a word; comparing the text in the HTML with the text in the layout is the
-    one check that cannot be fooled by how the panel is positioned."""
-    section_of = {}
-
-    def assign(element, section):
-        if element.get("data-section"):
-            section = element.get("data-section")
-        section_of[id(element)] = section
-        for child in element:
-            assign(child, section)
-            # Text after a child (its tail) belongs to this element's section.
-            if child.tail:
-                expected[section] = expected.get(section, 0) + len("".join(child.tail.split()))
-        if element.text:
-            expected[section] = expected.get(section, 0) + len("".join(element.text.split()))
-
-    expected: dict[str, int] = {}
-    assign(panel_element, panel_element.get("data-panel"))
-    rendered: dict[str, int] = {}
-    for box, _ in _walk(page_box, None):
-        if getattr(box, "element", None) is panel_element and not _is_pseudo(box):
-            for child, _ in _walk(box, None):
-                if type(child).__name__ == "TextBox" and not _is_pseudo(child) \
-                        and id(child.element) in section_of:
-                    owner = section_of[id(child.element)]
-                    rendered[owner] = rendered.get(owner, 0) + len("".join(child.text.split()))
-            break
-    for section, length in expected.items():
-        if rendered.get(section, 0) < length:
-            return section
-    return None
-
-
-def _sections_in_panel(page_box, panel_element) -> list[str]:
-    """The sections with text inside `panel_element`'s boxes on this page."""
-    found = []
-    for box, _ in _walk(page_box, None):
-        if getattr(box, "element", None) is panel_element and not _is_pseudo(box):
-            for child, section in _walk(box, None):
-                if section and _is_text(child) and section not in found:
-                    found.append(section)
-    return found
-
-
-def sections_on_pages(pages) -> list[str]:
-    """The sections with text on these pages, as 'section' or 'section' (panel)."""
-    found = []
-    for page in pages:
-        panel = None
-        for box, section in _walk(page._page_box, None):
-            element = getattr(box, "element", None)
-            if element is not None and element.get("data-panel") and not _is_pseudo(box):
-                panel = element.get("data-panel")
-            name = f"{section}' on the '{panel}" if panel and panel != section else section
-            if section and _is_text(box) and name not in found:
-                found.append(name)
-    return found
-
-
-def overflowing_sections(page_box):
-    """(panel name, section, overflow in px) for each [data-panel] box whose text runs past
-    its content box. Anonymous boxes share their parent's element: only the first box of each
-    element is the panel itself."""
-    checked = set()
-    for box, _ in _walk(page_box, None):
-        element = getattr(box, "element", None)
-        if element is None or _is_pseudo(box) or element.get("data-panel") is None \
-                or id(element) in checked:
-            continue
-        checked.add(id(element))
-        bottom = box.content_box_y() + box.height
-        worst = None
-        for child, section in _walk(box, element.get("data-panel")):
-            if not _is_text(child):
-                continue
-            child_bottom = child.position_y + child.height
-            if child_bottom > bottom + FIT_TOLERANCE_PX and (worst is None or child_bottom > worst[1]):
-                worst = (section, child_bottom)
-        if worst:
-            yield element.get("data-panel"), worst[0], worst[1] - bottom
-
-
-def _is_pseudo(box) -> bool:
-    return getattr(box, "pseudo_type", None) is not None
-
-
-def _is_text(box) -> bool:
-    return type(box).__name__ in ("LineBox", "TextBox") or box.element_tag == "img"
-
-
-def _walk(box, section):
-    element = getattr(box, "element", None)
-    if element is not None and not _is_pseudo(box) and element.get("data-section"):
-        section = element.get("data-section")
-    yield box, section
-    for child in getattr(box, "children", None) or ():
-        yield from _walk(child, section)
