@@ -388,5 +388,75 @@ def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host
         sys.exit(EXIT_RENDER_FAILED)
 
 
+@cli.command()
+@click.option("--region", "regions", multiple=True, metavar="ID",
+              help="Check only this region (repeatable). Default: all.")
+@click.option("--lang", "languages", multiple=True, metavar="CODE",
+              help="Check only this language (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for other programs.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--out", "output_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_OUTPUT_DIR, show_default="output/",
+              help="Folder of the built PDFs to read.")
+@content_option
+def check(regions, languages, as_json, strict, output_dir, content_dir):
+    """Check that the content is safe to print.
+
+    Crisis lines (present, open 24/7, sourced, verified in the last 180/365 days, valid
+    numbers, and printed in the built PDFs), reading level, plain-language rules, type size
+    and contrast from the stylesheets, and review records. Exit code 0 when there is no
+    error (warnings allowed unless --strict), 1 otherwise. Build first, so the PDFs can be read.
+
+    \b
+    Examples:
+      python generate.py build && python generate.py check
+      python generate.py check --region us --lang es
+      python generate.py check --json > check.json
+    """
+    import json
+
+    from iop_handouts.checks import run_checks
+    from iop_handouts.paths import STYLES_DIR
+    from iop_handouts.render import Renderer
+
+    content = load_content(content_dir)
+    for region_id in regions:
+        if not content.region_path(region_id).exists():
+            raise InputError(f"no such region '{region_id}' (known regions: "
+                             f"{', '.join(content.region_ids())})")
+    report = run_checks(content_dir, output_dir, STYLES_DIR, Renderer(content_dir=content_dir),
+                        regions, languages)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        print_report(report)
+    if report.count("error") or (strict and report.count("warning")):
+        sys.exit(1)
+
+
+def print_report(report):
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings = sorted(report.findings, key=lambda f: (order[f.severity], f.rule, f.where))
+    if findings:
+        click.echo("| severity | rule | where | what is wrong | how to fix |")
+        click.echo("|---|---|---|---|---|")
+        for f in findings:
+            click.echo(f"| {f.severity} | {f.rule} | {f.where} | {f.problem} | {f.fix} |")
+        click.echo()
+    click.echo("Reading level (whole documents):")
+    for row in report.reading:
+        if row["part"] == "whole document":
+            editions = ", ".join(row["editions"])
+            click.echo(f"  {row['document']:<9} {row['language']}  {row['verdict']:<7} "
+                       f"{row['summary']}  [{editions}]")
+    click.echo("PEMAT-style scores (automatable items; 70% or more is good):")
+    for row in report.pemat:
+        click.echo(f"  {row['document']:<9} understandability {row['understandability']}%, "
+                   f"actionability {row['actionability']}%  [{', '.join(row['editions'])}]")
+    for note in report.notes:
+        click.echo(f"Note: {note}")
+    click.echo(f"{report.count('error')} error(s), {report.count('warning')} warning(s).")
+
+
 if __name__ == "__main__":
     sys.exit(cli())

@@ -75,7 +75,7 @@ class Section(Strict):
     id: Literal[BROCHURE_SECTION_IDS]  # type: ignore[valid-type]
     heading: Text
     paragraphs: list[Text] = []
-    items: list[Text] = Field(default=[], max_length=7)
+    items: list[Text] = []   # 7 or fewer read best: `check` reports longer lists
     closing: list[Text] = []
     review: Review | None = None
 
@@ -131,7 +131,7 @@ class Checklist(Strict):
     review: Review
     title: Text
     intro: Text
-    questions: list[Question] = Field(min_length=1, max_length=7)
+    questions: list[Question] = Field(min_length=1)
     closing: Text
 
 

@@ -128,7 +128,7 @@ def test_outbox_messages_carry_the_pdfs_and_the_crisis_lines(output):
     files = attachments(message)
     assert files == {
         "Programas intensivos ambulatorios IOP.pdf": (output / "us/es/brochure.pdf").read_bytes(),
-        "Cómo elegir un programa IOP.pdf": (output / "us/es/checklist.pdf").read_bytes(),
+        "Cómo elegir un programa intensivo.pdf": (output / "us/es/checklist.pdf").read_bytes(),
     }
 
 

@@ -1,0 +1,511 @@
+"""`generate.py check`: is the content safe to print?
+
+Rules a program can check, from the project's health-literacy and crisis-line references:
+crisis lines (present, 24/7, sourced, recently verified, valid numbers, printed in the PDFs),
+reading level, plain-language rules (PEMAT-P and the CDC Clear Communication Index items a
+program can judge), typography from the stylesheets, and review records.
+
+Each problem is a Finding: rule, severity, where, what is wrong, how to fix it.
+"""
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+from . import DOCUMENTS
+from .colors import contrast_ratio, parse_hex_color
+from .content import REFERENCE_LANGUAGE, TEXT_FILES, ContentSet, Edition
+from .errors import ContentError
+from .paths import display_path
+
+STALE_WARNING_DAYS = 180
+STALE_ERROR_DAYS = 365
+MAX_LIST_ITEMS = 7
+MIN_CONTRAST = 4.5
+MIN_BODY_POINTS = {"brochure": 11, "checklist": 12}
+MIN_CRISIS_NUMBER_POINTS = 16
+PEMAT_GOOD = 70
+SHORT_SECTION_WORDS = 150
+
+# Words that address the reader, and verbs that open a call to action, per language.
+READER_WORDS = {"en": {"you", "your"}, "es": {"usted", "su", "sus", "le"},
+                "fr": {"vous", "votre", "vos"}}
+ACTION_VERBS = {
+    "en": {"ask", "call", "bring", "check", "use", "take", "look", "make", "talk", "text",
+           "tick", "visit", "compare"},
+    "es": {"pregunte", "llame", "lleve", "revise", "use", "tome", "vea", "asegúrese", "hable",
+           "marque", "compare", "visite"},
+    "fr": {"demandez", "appelez", "apportez", "vérifiez", "utilisez", "prenez", "regardez",
+           "assurez-vous", "parlez", "cochez", "comparez", "visitez", "informez-vous"},
+}
+PERCENTAGES = re.compile(r"\d\s*%|\bper\s?cent|\bpercentage|\bpor\s?ciento|\bporcentaje|"
+                         r"\bpour\s?cent|\bpourcentage", re.IGNORECASE)
+CALCULATIONS = re.compile(r"\b(multiply|divide|calculate|add up|subtract|multiplique|divida|"
+                          r"calcule|multipliez|divisez|calculez)\b", re.IGNORECASE)
+ABBREVIATION = re.compile(r"\b[A-Z]{2,6}\b")
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str          # error, warning or info
+    where: str
+    problem: str
+    fix: str
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    reading: list[dict] = field(default_factory=list)
+    pemat: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, rule, severity, where, problem, fix):
+        self.findings.append(Finding(rule, severity, where, problem, fix))
+
+    def count(self, severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    def as_dict(self) -> dict:
+        return {"errors": self.count("error"), "warnings": self.count("warning"),
+                "findings": [asdict(f) for f in self.findings], "reading_level": self.reading,
+                "pemat": self.pemat, "notes": self.notes}
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+def run_checks(content_dir: Path, output_dir: Path, styles_dir: Path, renderer=None,
+               regions=(), languages=(), today: date | None = None) -> Report:
+    from .readability import HOW_TEXT_IS_SCORED
+
+    today = today or date.today()
+    report = Report(notes=[HOW_TEXT_IS_SCORED])
+    content = ContentSet(content_dir)
+    editions = []
+    for region_id in regions or content.region_ids():
+        try:
+            source, region, _ = content.region(region_id)
+        except ContentError as exc:
+            report.add("content", "error", region_id, str(exc), "fix the file as the message says")
+            continue
+        check_region(report, region, today)
+        for language in region.languages:
+            if languages and language not in languages:
+                continue
+            try:
+                editions.append(content.edition(region_id, language))
+            except ContentError as exc:
+                report.add("content", "error", f"{region_id}/{language}", str(exc),
+                           "fix the file as the message says")
+    for edition in editions:
+        check_pdfs(report, edition, output_dir)
+    check_texts(report, editions, renderer)
+    check_typography(report, styles_dir)
+    check_reviews(report, content_dir, {e.language for e in editions})
+    return report
+
+
+# --- crisis lines ----------------------------------------------------------------------------
+
+def check_region(report: Report, region, today: date) -> None:
+    where = f"regions/{region.id}.yaml"
+    if not region.emergency.numbers:
+        report.add("crisis.emergency", "error", where, "no emergency number",
+                   "add emergency.numbers (e.g. 911) with its source")
+    if not any(line.open_24_7 for line in region.crisis_lines):
+        report.add("crisis.24-7", "error", where, "no crisis line is open 24/7",
+                   "add a crisis line that answers at all hours (open_24_7: true)")
+    dated = [("emergency number", region.emergency.source, region.emergency.verified_on)]
+    dated += [(next(iter(line.name.values())), line.source, line.verified_on)
+              for line in region.crisis_lines]
+    for name, source, verified_on in dated:
+        if not source or not verified_on:
+            report.add("crisis.source", "error", where, f"{name}: no source or verified_on",
+                       "add the page that states the number and the date you checked it")
+            continue
+        age = (today - verified_on).days
+        if age > STALE_ERROR_DAYS:
+            report.add("crisis.verified", "error", where,
+                       f"{name}: last verified {verified_on} ({age} days ago)",
+                       f"check it against {source} and update verified_on")
+        elif age > STALE_WARNING_DAYS:
+            report.add("crisis.verified", "warning", where,
+                       f"{name}: last verified {verified_on} ({age} days ago)",
+                       f"check it against {source} before printing, update verified_on")
+
+
+def check_pdfs(report: Report, edition: Edition, output_dir: Path) -> None:
+    """Read the built PDFs (not the YAML): each must show its region's numbers."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    wanted = [c.text for c in edition.emergency]
+    wanted += [c.text for line in edition.crisis_lines for c in line.contacts]
+    for document in DOCUMENTS:
+        path = Path(output_dir) / edition.region_id / edition.language / f"{document}.pdf"
+        where = display_path(path)
+        if not path.exists():
+            report.add("crisis.in-pdf", "warning", where, "not built, so not checked",
+                       "run `python generate.py build`, then check again")
+            continue
+        try:
+            text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+        except (PdfReadError, OSError, ValueError) as exc:
+            report.add("crisis.in-pdf", "error", where, f"cannot read the PDF: {exc}",
+                       "rebuild it with `python generate.py build --force`")
+            continue
+        flat = _flatten(text)
+        missing = [n for n in wanted if _flatten(n) not in flat]
+        if missing:
+            report.add("crisis.in-pdf", "error", where,
+                       f"the PDF's text lacks {', '.join(missing)}",
+                       "rebuild it; if it persists, the template lost the crisis block")
+
+
+def _flatten(text: str) -> str:
+    return re.sub(r"-\s+", "-", re.sub(r"\s+", " ", text))
+
+
+# --- texts: reading level and plain language -------------------------------------------------
+
+def document_parts(edition: Edition, document: str):
+    """(section id, [headings], [text items]) in reading order, the title and summary first.
+    Headings are kept apart: they are not scored for reading level."""
+    if document == "brochure":
+        brochure = edition.brochure
+        yield "title", [brochure.title], [brochure.summary]
+        for section in brochure.sections:
+            yield section.id, [section.heading], [*section.paragraphs, *section.items,
+                                                  *section.closing]
+        yield "faq", [brochure.faq.heading], [text for item in brochure.faq.items
+                                              for text in (item.question, item.answer)]
+    else:
+        checklist = edition.checklist
+        yield "title", [checklist.title], [checklist.intro]
+        yield "questions", [q.topic for q in checklist.questions], \
+            [q.question for q in checklist.questions]
+        yield "closing", [], [checklist.closing]
+    yield "disclaimer", [edition.labels.disclaimer_heading], [edition.disclaimer]
+
+
+def reading_sequence(edition: Edition, document: str) -> list[str]:
+    """Every visible string, headings included, in the order a person reads them."""
+    sequence = []
+    for section_id, headings, texts in document_parts(edition, document):
+        if section_id == "questions":  # each topic heads its own question
+            sequence += [text for pair in zip(headings, texts) for text in pair]
+        else:
+            sequence += [*headings, *texts]
+    return sequence
+
+
+def check_texts(report: Report, editions: list[Edition], renderer) -> None:
+    from .readability import as_sentences, score
+
+    seen: dict[str, list[str]] = {}
+    pending = []
+    for edition in editions:
+        for document in DOCUMENTS:
+            parts = list(document_parts(edition, document))
+            key = hashlib.sha256(repr((edition.language, document, parts)).encode()).hexdigest()
+            if key in seen:
+                seen[key].append(edition.key)
+                continue
+            seen[key] = [edition.key]
+            pending.append((key, edition, document, parts))
+    for key, edition, document, parts in pending:
+        editions_text = ", ".join(seen[key][:3]) + (f" and {len(seen[key]) - 3} more"
+                                                    if len(seen[key]) > 3 else "")
+        where = f"{document} ({editions_text})"
+        language = edition.language
+        # Reading level: the whole document, then each section.
+        scored = [("whole document", [t for _, _, texts in parts for t in texts])]
+        scored += [(f"section '{sid}'", texts) for sid, _, texts in parts
+                   if sid not in ("title", "disclaimer")]
+        for label, texts in scored:
+            result = score(as_sentences(texts), language)
+            report.reading.append({"document": document, "editions": seen[key], "part": label,
+                                   "language": language, "sentences": result.sentences,
+                                   "verdict": result.verdict, "measures": result.measures,
+                                   "summary": result.summary})
+            if result.verdict != "ok":
+                report.add("reading.level", result.verdict, f"{where}, {label}",
+                           f"reads above the target: {result.summary}",
+                           "shorter sentences and shorter, everyday words")
+        outcomes = plain_language(report, edition, document, parts, where, renderer)
+        understand = [outcomes[k] for k in ("headings", "short-sections", "lists", "numbers",
+                                            "abbreviations", "summary", "all-caps")]
+        act = [outcomes[k] for k in ("reader", "action", "tool")]
+        entry = {"document": document, "editions": seen[key],
+                 "understandability": round(100 * sum(understand) / len(understand)),
+                 "actionability": round(100 * sum(act) / len(act)), "items": outcomes}
+        report.pemat.append(entry)
+        for domain in ("understandability", "actionability"):
+            if entry[domain] < PEMAT_GOOD:
+                report.add("plain.pemat", "warning", where,
+                           f"PEMAT-style {domain} {entry[domain]}% (70% is good)",
+                           "see the failed plain-language rules above")
+
+
+def plain_language(report, edition, document, parts, where, renderer) -> dict:
+    language = edition.language
+    texts = [t for _, _, ts in parts for t in ts]
+    joined = " ".join(texts)
+    sequence = reading_sequence(edition, document)
+    words = re.findall(r"[\w'’-]+", joined.lower())
+    outcomes = {}
+
+    # Lists of 7 items or fewer.
+    lists = []
+    if document == "brochure":
+        lists = [(f"section '{s.id}'", s.items) for s in edition.brochure.sections]
+        lists.append(("faq", edition.brochure.faq.items))
+    else:
+        lists = [("questions", edition.checklist.questions)]
+    long_lists = [(name, len(items)) for name, items in lists if len(items) > MAX_LIST_ITEMS]
+    for name, count in long_lists:
+        report.add("plain.list-length", "error", f"{where}, {name}",
+                   f"a list of {count} items (7 or fewer are easy to take in)",
+                   "split the list, or drop or merge items")
+    outcomes["lists"] = not long_lists
+
+    # Every section has a heading (checked on the HTML the PDF is made from).
+    missing_headings = sections_without_heading(renderer.html(document, edition)) \
+        if renderer else []
+    for section in missing_headings:
+        report.add("plain.headings", "error", f"{where}, section '{section}'",
+                   "a section without a heading", "give the section a short heading")
+    outcomes["headings"] = not missing_headings
+
+    # Short sections (the questions people ask: each question and its answer).
+    long_sections = [sid for sid, _, ts in parts if sid != "faq"
+                     and len(" ".join(ts).split()) > SHORT_SECTION_WORDS]
+    if document == "brochure":
+        long_sections += [f"faq: {item.question}" for item in edition.brochure.faq.items
+                          if len(f"{item.question} {item.answer}".split()) > SHORT_SECTION_WORDS]
+    outcomes["short-sections"] = not long_sections
+    for sid in long_sections:
+        report.add("plain.short-sections", "warning", f"{where}, section '{sid}'",
+                   f"more than {SHORT_SECTION_WORDS} words", "split it under two headings")
+
+    # The reader is addressed as "you".
+    outcomes["reader"] = bool(READER_WORDS.get(language, set()) & set(words))
+    if not outcomes["reader"]:
+        report.add("plain.you", "error", where, "never speaks to the reader as 'you'",
+                   "write to the reader: 'you can', 'ask your doctor'")
+
+    # At least one call to action.
+    starts = {s.split()[0].lower().strip("¿¡\"'") for s in re.split(r"(?<=[.!?])\s+", joined)
+              if s.split()}
+    outcomes["action"] = bool(ACTION_VERBS.get(language, set()) & starts)
+    if not outcomes["action"]:
+        report.add("plain.call-to-action", "error", where, "no call to action",
+                   "tell the reader one thing to do, e.g. 'Ask your care team if IOP is right "
+                   "for you.'")
+
+    # Abbreviations spelled out on first use.
+    undefined = undefined_abbreviations(sequence)
+    for abbreviation in undefined:
+        report.add("plain.abbreviations", "error", where,
+                   f"'{abbreviation}' is used before it is spelled out",
+                   f"at its first use write the full name, then ({abbreviation})")
+    outcomes["abbreviations"] = not undefined
+
+    # No all-caps sentences.
+    shouting = [s for s in re.split(r"(?<=[.!?])\s+", joined)
+                if len(re.findall(r"[^\W\d_]{2,}", s)) >= 3
+                and all(w.isupper() for w in re.findall(r"[^\W\d_]{2,}", s))]
+    for sentence in shouting:
+        report.add("plain.all-caps", "error", where, f"all capitals: '{sentence[:40]}'",
+                   "write it in sentence case; use bold sparingly for emphasis")
+    outcomes["all-caps"] = not shouting
+
+    # Numbers the reader can use as they are: no percentages, no sums to do.
+    problems = PERCENTAGES.findall(joined) + CALCULATIONS.findall(joined)
+    for found in problems:
+        report.add("plain.numbers", "error", where, f"asks the reader to work with numbers: "
+                   f"'{found}'", "give plain counts ('3 to 5 days a week'), not percentages")
+    outcomes["numbers"] = not problems
+
+    # A summary up front (the brochure's one-line summary; the checklist's intro).
+    outcomes["summary"] = bool(parts[0][2] and parts[0][2][0].strip())
+    # A practical tool: the checklist is one, and the brochure points to it.
+    outcomes["tool"] = document == "checklist" or edition.labels.see_checklist in joined \
+        or "checklist" in joined.lower() or any(w in joined.lower() for w in ("lista", "liste"))
+    return outcomes
+
+
+def undefined_abbreviations(texts) -> list[str]:
+    """Abbreviations whose first use is not '(ABBR)' right after the spelled-out name."""
+    joined = " ".join(texts)
+    first_use = {}
+    for match in ABBREVIATION.finditer(joined):
+        first_use.setdefault(match.group(), match.start())
+    undefined = []
+    for abbreviation, position in first_use.items():
+        before, after = joined[max(0, position - 1):position], joined[position + len(abbreviation):][:1]
+        words_before = joined[:position].rstrip("( ").split()
+        if not (before == "(" and after == ")" and len(words_before) >= 1):
+            undefined.append(abbreviation)
+    return undefined
+
+
+class _SectionHeadings(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.stack, self.missing = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "section":
+            self.stack.append([dict(attrs).get("data-section"), False])
+        elif re.fullmatch(r"h[1-6]", tag) and self.stack:
+            self.stack[-1][1] = True
+
+    def handle_endtag(self, tag):
+        if tag == "section" and self.stack:
+            name, has_heading = self.stack.pop()
+            if name and not has_heading:
+                self.missing.append(name)
+
+
+def sections_without_heading(html: str) -> list[str]:
+    parser = _SectionHeadings()
+    parser.feed(html)
+    return parser.missing
+
+
+# --- typography, from the stylesheets --------------------------------------------------------
+
+def stylesheet_declarations(path: Path):
+    """(selector, property, value) for every declaration in a stylesheet and its imports."""
+    import tinycss2
+
+    rules = tinycss2.parse_stylesheet(Path(path).read_text(encoding="utf-8"),
+                                      skip_comments=True, skip_whitespace=True)
+    for rule in rules:
+        if rule.type == "at-rule" and rule.lower_at_keyword == "import":
+            target = next((t for t in rule.prelude if t.type in ("url", "string")), None)
+            if target is not None:
+                yield from stylesheet_declarations(Path(path).parent / target.value)
+        elif rule.type == "qualified-rule":
+            selector = tinycss2.serialize(rule.prelude).strip()
+            for declaration in tinycss2.parse_declaration_list(
+                    rule.content, skip_comments=True, skip_whitespace=True):
+                if declaration.type == "declaration":
+                    yield selector, declaration.lower_name, \
+                        tinycss2.serialize(declaration.value).strip()
+
+
+def _points(value: str, variables: dict, base: float) -> float | None:
+    value = _resolve(value, variables)
+    match = re.fullmatch(r"([\d.]+)(pt|px|em|rem|in|mm)", value)
+    if not match:
+        return None
+    number, unit = float(match[1]), match[2]
+    return {"pt": number, "px": number * 0.75, "in": number * 72, "mm": number * 72 / 25.4,
+            "em": number * base, "rem": number * base}[unit]
+
+
+def _resolve(value: str, variables: dict) -> str:
+    for _ in range(5):
+        match = re.fullmatch(r"var\(\s*(--[\w-]+)\s*\)", value.strip())
+        if not match:
+            break
+        value = variables.get(match[1], value)
+    return value.strip()
+
+
+def check_typography(report: Report, styles_dir: Path) -> None:
+    for document in DOCUMENTS:
+        path = Path(styles_dir) / f"{document}.css"
+        declarations = list(stylesheet_declarations(path))
+        variables = {prop: value for selector, prop, value in declarations
+                     if selector == ":root" and prop.startswith("--")}
+        where = display_path(path)
+        body = next((v for s, p, v in declarations if s in ("html", "body") and p == "font-size"),
+                    None)
+        body_points = _points(body or "", variables, 12) if body else None
+        minimum = MIN_BODY_POINTS[document]
+        if body_points is None or body_points < minimum:
+            report.add("typography.body-size", "error", where,
+                       f"body text is {body_points or body}pt; {minimum}pt is the minimum here",
+                       f"set the body font size to {minimum}pt or more")
+            body_points = body_points or minimum
+        for selector, prop, value in declarations:
+            if prop != "font-size" or selector in ("html", "body"):
+                continue
+            size = _points(value, variables, body_points)
+            if size is not None and size < minimum and not selector.startswith("h"):
+                report.add("typography.body-size", "error", f"{where}: {selector}",
+                           f"text at {size:.1f}pt, below the {minimum}pt minimum",
+                           f"make it {minimum}pt or more")
+        crisis = _points(variables.get("--crisis-number-size", ""), variables, body_points)
+        if crisis is None or crisis < MIN_CRISIS_NUMBER_POINTS:
+            report.add("typography.crisis-size", "error", where,
+                       f"crisis numbers at {crisis}pt", "set --crisis-number-size to 16pt or more")
+        check_contrast(report, declarations, variables, where)
+
+
+def check_contrast(report, declarations, variables, where) -> None:
+    paper = _resolve(variables.get("--paper", "#ffffff"), variables)
+    backgrounds = {}
+    for selector, prop, value in declarations:
+        if prop in ("background", "background-color"):
+            backgrounds[selector] = _resolve(value, variables)
+    for selector, prop, value in declarations:
+        if prop != "color":
+            continue
+        ink = _resolve(value, variables)
+        ground = backgrounds.get(selector) or _inherited_background(selector, backgrounds) or paper
+        try:
+            ratio = contrast_ratio(parse_hex_color(ink), parse_hex_color(ground))
+        except ValueError:
+            continue  # not a hex colour (inherit, currentColor): nothing to measure
+        if ratio < MIN_CONTRAST:
+            report.add("typography.contrast", "error", f"{where}: {selector}",
+                       f"text {ink} on {ground} has contrast {ratio:.1f}:1 (4.5:1 needed)",
+                       "use a darker text colour or a lighter background")
+
+
+def _inherited_background(selector: str, backgrounds: dict) -> str | None:
+    """A text colour set inside a box with its own background (.crisis h2 inside .crisis)."""
+    for candidate, colour in backgrounds.items():
+        if selector.startswith(candidate + " "):
+            return colour
+    return None
+
+
+# --- review records --------------------------------------------------------------------------
+
+def check_reviews(report: Report, content_dir: Path, languages: set[str]) -> None:
+    from .sources import load_yaml
+
+    for language in sorted(languages | {REFERENCE_LANGUAGE}):
+        for name in TEXT_FILES:
+            path = Path(content_dir) / f"{name}.{language}.yaml"
+            if not path.exists():
+                continue
+            try:
+                data = load_yaml(path).data
+            except ContentError:
+                continue  # reported by the content rule
+            records = [("file", data.get("review"))]
+            records += [(f"section '{s.get('id')}'", s.get("review"))
+                        for s in data.get("sections", []) if isinstance(s, dict) and s.get("review")]
+            for what, record in records:
+                where = f"{display_path(path)} ({what})"
+                if not record:
+                    report.add("governance.review", "warning", where, "no review record",
+                               "add review: status, reviewer, date")
+                elif record.get("status") != "reviewed":
+                    status = record.get("status")
+                    who = {"needs-clinical-review": "a clinician",
+                           "needs-translator-review": "a qualified medical translator"}.get(
+                        status, "a reviewer")
+                    report.add("governance.review", "warning", where,
+                               f"{status} (last: {record.get('reviewer')}, {record.get('date')})",
+                               f"have {who} review it, then set status: reviewed")

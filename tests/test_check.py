@@ -1,0 +1,216 @@
+"""`generate.py check`: each rule with a failing and a passing example, the shipped content,
+and the reading-level check working with no network."""
+
+import json
+import shutil
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from conftest import PROJECT, run_cli
+from iop_handouts.checks import run_checks, undefined_abbreviations, sections_without_heading
+from iop_handouts.paths import STYLES_DIR
+from iop_handouts.render import Renderer
+
+TODAY = date(2026, 11, 27)
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def findings(content, built, rule, region="us", language="en", styles=STYLES_DIR, today=TODAY):
+    report = run_checks(content, built, styles, Renderer(content_dir=content),
+                        (region,), (language,), today)
+    return [f for f in report.findings if f.rule == rule]
+
+
+# --- the shipped content ---------------------------------------------------------------------
+
+def test_shipped_content_has_no_errors_and_only_review_warnings(built):
+    result = run_cli("check", "--out", built)
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("| warning")]
+    assert rows and all("| governance.review |" in row for row in rows), rows
+    assert "0 error(s)" in result.output
+    assert "Reading level (whole documents):" in result.output
+    assert "Headings are left out" in result.output
+
+
+def test_json_and_strict(built):
+    report = json.loads(run_cli("check", "--json", "--out", built).output)
+    assert report["errors"] == 0 and report["warnings"] > 0
+    assert {f["rule"] for f in report["findings"]} == {"governance.review"}
+    brochure = next(r for r in report["reading_level"]
+                    if r["document"] == "brochure" and "us/en" in r["editions"]
+                    and r["part"] == "whole document")
+    assert brochure["measures"]["smog"] <= 8 and brochure["measures"]["flesch_kincaid_grade"] <= 8
+    assert all(p["understandability"] >= 70 and p["actionability"] >= 70 for p in report["pemat"])
+    assert run_cli("check", "--strict", "--out", built).exit_code == 1
+
+
+# --- crisis lines ----------------------------------------------------------------------------
+
+def test_verified_dates_warn_after_180_days_and_fail_after_365(content, built):
+    assert findings(content, built, "crisis.verified") == []
+    edit(content / "regions/us.yaml", "    verified_on: 2026-11-27", "    verified_on: 2026-04-01")
+    [stale] = findings(content, built, "crisis.verified")
+    assert stale.severity == "warning" and "2026-04-01 (240 days ago)" in stale.problem
+    edit(content / "regions/us.yaml", "    verified_on: 2026-04-01", "    verified_on: 2025-06-01")
+    [stale] = findings(content, built, "crisis.verified")
+    assert stale.severity == "error" and "988 Suicide & Crisis Lifeline" in stale.problem
+
+
+def test_a_region_needs_a_line_open_24_7(content, built):
+    assert findings(content, built, "crisis.24-7", "nz") == []
+    edit(content / "regions/nz.yaml", "open_24_7: true", "open_24_7: false")
+    [finding] = findings(content, built, "crisis.24-7", "nz")
+    assert finding.severity == "error"
+
+
+def test_an_invalid_number_is_an_error(content, built):
+    edit(content / "regions/nz.yaml", 'number: "1737"', 'number: "1738"')
+    [finding] = findings(content, built, "content", "nz")
+    assert "'1738' is not a valid phone number for NZ" in finding.problem
+
+
+def test_the_pdf_text_must_hold_the_crisis_numbers(content, built, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(built, out)
+    assert findings(content, out, "crisis.in-pdf") == []
+    # A PDF of the right name whose text lacks the region's numbers.
+    import weasyprint
+    weasyprint.HTML(string="<p>Call your local clinic.</p>").write_pdf(out / "us/en/checklist.pdf")
+    [finding] = findings(content, out, "crisis.in-pdf")
+    assert finding.severity == "error" and "checklist.pdf" in finding.where
+    assert "911" in finding.problem and "988" in finding.problem
+    (out / "us/en/brochure.pdf").unlink()
+    assert any("not built" in f.problem for f in findings(content, out, "crisis.in-pdf"))
+
+
+# --- plain language --------------------------------------------------------------------------
+
+def test_a_list_of_eight_items_is_too_long(content, built):
+    assert findings(content, built, "plain.list-length") == []
+    edit(content / "brochure.en.yaml", '      - "Outpatient therapy or counseling"',
+         '      - "Outpatient therapy or counseling"\n' + '      - "More help."\n' * 4)
+    [finding] = findings(content, built, "plain.list-length")
+    assert "section 'aftercare'" in finding.where and "8 items" in finding.problem
+
+
+def test_abbreviations_must_be_spelled_out_first():
+    assert undefined_abbreviations(["An Intensive Outpatient Program (IOP) helps.",
+                                    "IOP meets often."]) == []
+    assert undefined_abbreviations(["Ask about CBT.", "Cognitive behavioral therapy (CBT)."]) == ["CBT"]
+
+
+def test_an_undefined_abbreviation_in_content_is_an_error(content, built):
+    before = findings(content, built, "plain.abbreviations")
+    edit(content / "brochure.en.yaml", 'summary: "', 'summary: "Ask about DBTX. ')
+    [finding] = [f for f in findings(content, built, "plain.abbreviations") if f not in before]
+    assert "'DBTX' is used before it is spelled out" in finding.problem
+
+
+@pytest.mark.parametrize("rule, old, new", [
+    ("plain.all-caps", 'summary: "', 'summary: "CALL US NOW FOR HELP. '),
+    ("plain.numbers", 'summary: "', 'summary: "Most people (75%) finish. '),
+])
+def test_plain_language_rules(content, built, rule, old, new):
+    assert findings(content, built, rule) == []
+    edit(content / "brochure.en.yaml", old, new)
+    assert [f.severity for f in findings(content, built, rule)] == ["error"]
+
+
+def test_sections_need_headings():
+    assert sections_without_heading('<section data-section="a"><h2>A</h2><p>x</p></section>') == []
+    assert sections_without_heading('<section data-section="b"><p>x</p></section>') == ["b"]
+
+
+def test_reader_and_call_to_action(content, built):
+    assert findings(content, built, "plain.you") == []
+    assert findings(content, built, "plain.call-to-action") == []
+    from iop_handouts.checks import READER_WORDS, ACTION_VERBS, Report, plain_language
+    from iop_handouts.content import ContentSet
+    edition = ContentSet(content).edition("us", "en")
+    report = Report()
+    parts = [("title", ["A title"], ["The program meets on weekdays."]),
+             ("disclaimer", [], ["Programs differ."])]
+    outcomes = plain_language(report, edition, "checklist", parts, "test", None)
+    assert not outcomes["reader"] and not outcomes["action"]
+    assert {f.rule for f in report.findings} >= {"plain.you", "plain.call-to-action"}
+    assert READER_WORDS["es"] and ACTION_VERBS["fr"]
+
+
+# --- typography ------------------------------------------------------------------------------
+
+@pytest.fixture
+def styles(tmp_path):
+    copy = tmp_path / "styles"
+    shutil.copytree(STYLES_DIR, copy)
+    return copy
+
+
+def test_low_contrast_text_is_an_error(content, built, styles):
+    assert findings(content, built, "typography.contrast", styles=styles) == []
+    edit(styles / "base.css", "--rule: #5a5a5a;", "--rule: #aaaaaa;")
+    problems = findings(content, built, "typography.contrast", styles=styles)
+    assert problems and "#aaaaaa on #ffffff has contrast 2.3:1" in problems[0].problem
+
+
+def test_small_body_text_is_an_error(content, built, styles):
+    assert findings(content, built, "typography.body-size", styles=styles) == []
+    edit(styles / "checklist.css", "--body-size: 12pt;", "--body-size: 10pt;")
+    problems = findings(content, built, "typography.body-size", styles=styles)
+    assert any(f.where.endswith("checklist.css") and "body text is 10.0pt; 12pt is the minimum"
+               in f.problem for f in problems)
+    assert any(f.where.endswith(".line-notes") for f in problems)  # 1em of 10pt
+
+
+def test_small_crisis_numbers_are_an_error(content, built, styles):
+    edit(styles / "base.css", "--crisis-number-size: 16pt;", "--crisis-number-size: 12pt;")
+    assert findings(content, built, "typography.crisis-size", styles=styles)
+
+
+# --- governance ------------------------------------------------------------------------------
+
+def test_review_records_warn_until_reviewed(content, built):
+    before = findings(content, built, "governance.review")
+    assert any("needs-clinical-review" in f.problem and "who-may-help" in f.where for f in before)
+    for name in ("common", "brochure", "checklist", "email"):
+        path = content / f"{name}.en.yaml"
+        text = path.read_text()
+        for status in ("needs-review", "needs-clinical-review"):
+            text = text.replace(f"status: {status}", "status: reviewed")
+        path.write_text(text)
+    assert findings(content, built, "governance.review") == []
+
+
+def test_a_translation_missing_a_key_is_an_error(content, built):
+    edit(content / "brochure.es.yaml", "  heading:", "  encabezado:")
+    problems = findings(content, built, "content", "us", "es")
+    assert problems and "brochure.es.yaml" in problems[0].problem
+
+
+# --- offline ---------------------------------------------------------------------------------
+
+def test_reading_level_works_with_no_network():
+    """textstat would download NLTK's cmudict on first use; this must not be needed."""
+    code = (
+        "import socket, nltk\n"
+        "def refuse(*a, **k): raise OSError('network is unavailable')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.create_connection = refuse\n"
+        "nltk.download = lambda *a, **k: (_ for _ in ()).throw(AssertionError('download'))\n"
+        "from iop_handouts.readability import score\n"
+        "result = score('You can ask your care team about treatment. It meets three days a "
+        "week. Recovery takes time.', 'en')\n"
+        "print(result.measures['flesch_kincaid_grade'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True,
+                          text=True, env={"NLTK_DATA": "/nonexistent", "PATH": ""})
+    assert done.returncode == 0, done.stderr
+    assert 0 < float(done.stdout) < 8
