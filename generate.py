@@ -71,9 +71,12 @@ def cli(ctx):
 @click.option("--html", "write_html", is_flag=True,
               help="Also write the HTML beside each PDF (for designers and measuring).")
 @click.option("--fold-marks", is_flag=True, help="Print fold guides on the brochure.")
+@click.option("--print-shop", is_flag=True,
+              help="Also make the print-shop edition (PDF/X-4, CMYK, bleed and crop marks) "
+                   "beside each office PDF, e.g. brochure-print.pdf.")
 @content_option
 def build(regions, languages, documents, jobs, force, output_dir, write_html, fold_marks,
-          content_dir):
+          print_shop, content_dir):
     """Build the brochure and checklist PDFs for every region and language.
 
     Only what changed since the last build is rendered; --force renders everything.
@@ -84,6 +87,7 @@ def build(regions, languages, documents, jobs, force, output_dir, write_html, fo
       python generate.py build --region us --region us-or --lang es
       python generate.py build --doc checklist --jobs 4 --force
       python generate.py build --out /tmp/handouts --html --fold-marks
+      python generate.py build --print-shop      # adds brochure-print.pdf, checklist-print.pdf
     """
     from iop_handouts import manifest
     from iop_handouts.paths import STYLES_DIR, TEMPLATES_DIR
@@ -92,7 +96,7 @@ def build(regions, languages, documents, jobs, force, output_dir, write_html, fo
     if not (force or regions or languages or documents) and content_dir.is_dir():
         # Answer a no-op from the manifest alone, before loading any heavy library.
         count = manifest.nothing_to_do(output_dir, TEMPLATES_DIR, STYLES_DIR, content_dir,
-                                       manifest.options_key(fold_marks), write_html)
+                                       manifest.options_key(fold_marks, print_shop), write_html)
         if count:
             click.echo(f"Nothing to do: all {count} PDFs are up to date (use --force to rebuild).")
             return
@@ -104,7 +108,7 @@ def build(regions, languages, documents, jobs, force, output_dir, write_html, fo
     # Workers start importing WeasyPrint and loading fonts while the content is read.
     pool = builder.start_workers(jobs, renderer)
     try:
-        _build(builder, RenderOptions(fold_marks=fold_marks), renderer, pool, started, regions,
+        _build(builder, RenderOptions(fold_marks, print_shop), renderer, pool, started, regions,
                languages, documents, jobs, force, output_dir, write_html, content_dir)
     finally:
         if pool is not None:

@@ -32,7 +32,13 @@ class Job:
 
     @property
     def name(self) -> str:
-        return f"{self.edition.region_id}/{self.edition.language}/{self.document}"
+        # The print-shop edition sits beside the office one: brochure-print.pdf.
+        suffix = "-print" if self.options.print_shop else ""
+        return f"{self.edition.region_id}/{self.edition.language}/{self.document}{suffix}"
+
+    @property
+    def options_key(self) -> str:
+        return options_key(self.options.fold_marks, self.options.print_shop)
 
     @property
     def relative_path(self) -> str:
@@ -56,14 +62,20 @@ class BuildPlan:
     # Every region, language and document: a run of it without failures lets the next
     # unchanged run answer "nothing to do" from the manifest alone.
     everything: bool = False
+    options_key: str = ""
 
 
 def plan(content, regions=(), languages=(), documents=(), options=RenderOptions()) -> BuildPlan:
     """Every edition x document, filtered. Loading the editions validates their content."""
     editions, failures = content.editions(regions, languages)
-    jobs = [Job(edition, document, options)
-            for edition in editions for document in (documents or DOCUMENTS)]
-    return BuildPlan(jobs, failures, everything=not (regions or languages or documents))
+    variants = [RenderOptions(options.fold_marks)]
+    if options.print_shop:
+        variants.append(options)  # the print-shop edition, beside the office one
+    jobs = [Job(edition, document, variant)
+            for edition in editions for document in (documents or DOCUMENTS)
+            for variant in variants]
+    return BuildPlan(jobs, failures, everything=not (regions or languages or documents),
+                     options_key=options_key(options.fold_marks, options.print_shop))
 
 
 # --- running ---------------------------------------------------------------------------------
@@ -125,7 +137,7 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
     for job in build_plan.jobs:
         files = [Path(f).resolve().relative_to(content_dir).as_posix()
                  for f in job.edition.input_files[job.document]]
-        inputs = hasher.inputs(job.name, options_key(job.options.fold_marks), content_dir, files)
+        inputs = hasher.inputs(job.name, job.options_key, content_dir, files)
         if not force and manifest.is_current(job.relative_path, inputs, write_html):
             entry = manifest.documents[job.relative_path]
             yield JobResult(job, "up to date", output_dir / job.relative_path,
@@ -146,7 +158,7 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
         write_atomically(target, pdf)
         if extra is not None:
             write_atomically(target.with_suffix(".html"), extra.encode("utf-8"))
-        manifest.record(job.relative_path, inputs, pdf, pages, files)
+        manifest.record(job.relative_path, inputs, pdf, pages, files, job.options_key)
         return JobResult(job, "built", target, len(pdf), pages)
 
     own_pool = None
@@ -173,7 +185,7 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
                 raise
         if build_plan.everything and not failed and not build_plan.content_failures:
             manifest.complete = {
-                "options": options_key(build_plan.jobs[0].options.fold_marks if build_plan.jobs else False),
+                "options": build_plan.options_key,
                 "content_dir": str(content_dir),
                 "listing": content_listing(content_dir),
                 "jobs": sorted(job.relative_path for job in build_plan.jobs),

@@ -11,6 +11,7 @@ EXPECTED_PAGES = {"brochure": 2, "checklist": 1}
 # Layout measurements are in CSS px; half a pixel absorbs rounding, nothing visible.
 FIT_TOLERANCE_PX = 0.5
 PX_PER_MM = 96 / 25.4
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def check_fits(rendered, document: str) -> None:
@@ -78,6 +79,8 @@ def first_section_cut_short(panel_element, texts) -> str | None:
     owner_of = {}
 
     def count(element, section):
+        if str(element.tag).startswith(SVG):
+            return  # an SVG's <title> is its alt text, not text laid out on the page
         if element.get("data-section"):
             section = element.get("data-section")
         owner_of[id(element)] = section
@@ -85,7 +88,7 @@ def first_section_cut_short(panel_element, texts) -> str | None:
             expected[section] = expected.get(section, 0) + _length(element.text)
         for child in element:
             count(child, section)
-            if child.tail:  # text after a child belongs to this element's section
+            if child.tail and not str(element.tag).startswith(SVG):  # text after a child belongs to this element's section
                 expected[section] = expected.get(section, 0) + _length(child.tail)
     count(panel_element, panel_element.get("data-panel"))
 

@@ -17,9 +17,9 @@ MANIFEST_NAME = "manifest.json"
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def options_key(fold_marks: bool) -> str:
-    """The render options that change a PDF, as they enter its inputs hash."""
-    return f"fold_marks={fold_marks}"
+def options_key(fold_marks: bool, print_shop: bool = False) -> str:
+    """The render options that change a PDF (or a run), as they enter its inputs hash."""
+    return f"fold_marks={fold_marks};print_shop={print_shop}"
 
 
 class InputsHasher:
@@ -83,9 +83,11 @@ class Manifest:
         return entry.get("bytes") == pdf.stat().st_size and \
             entry.get("sha256") == hashlib.sha256(pdf.read_bytes()).hexdigest()
 
-    def record(self, relative_path: str, inputs: str, pdf: bytes, pages: int, files) -> None:
+    def record(self, relative_path: str, inputs: str, pdf: bytes, pages: int, files,
+               options: str) -> None:
         self.documents[relative_path] = {
             "inputs": inputs,
+            "options": options,
             "sha256": hashlib.sha256(pdf).hexdigest(),
             "bytes": len(pdf),
             "pages": pages,
@@ -120,7 +122,8 @@ def nothing_to_do(output_dir: Path, templates_dir: Path, styles_dir: Path, conte
         if not files or not all((Path(content_dir) / name).is_file() for name in files):
             return None
         job_name = relative_path.removesuffix(".pdf")
-        if hasher.inputs(job_name, options, content_dir, files) != entry["inputs"] or \
+        if hasher.inputs(job_name, entry.get("options", ""), content_dir, files) \
+                != entry["inputs"] or \
                 not manifest.is_current(relative_path, entry["inputs"], write_html):
             return None
     return len(complete.get("jobs", [])) or None

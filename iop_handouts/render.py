@@ -5,7 +5,9 @@ WeasyPrint is imported only when a PDF is made, so the CLI's --help stays fast.
 
 import hashlib
 import mimetypes
+import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -18,12 +20,24 @@ from .fit import check_fits, panel_boxes
 from .paths import CONTENT_DIR, STYLES_DIR, TEMPLATES_DIR
 
 CRISIS_PARTIAL = "_crisis.html"
+# The office edition: tagged for screen readers (PDF/UA-1). The print-shop edition: PDF/X-4
+# with a CMYK output intent, still tagged.
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+PRINT_SHOP_PDF_OPTIONS = {"pdf_variant": "pdf/x-4", "pdf_tags": True}
+# The output condition print shops know the shipped CMYK profile by.
+OUTPUT_CONDITION = ("FOGRA39", "Offset printing, coated paper, ISO 12647-2:2004 (FOGRA39)")
 
 
 @dataclass(frozen=True)
 class RenderOptions:
     fold_marks: bool = False
+    print_shop: bool = False
+
+    def pdf_options(self, document: str) -> dict:
+        if self.print_shop:
+            return PRINT_SHOP_PDF_OPTIONS
+        # The office checklist is fillable: tick boxes and note lines become form fields.
+        return {**PDF_OPTIONS, "pdf_forms": document == "checklist"}
 
 
 @dataclass
@@ -36,6 +50,8 @@ class Renderer:
     content_dir: Path = CONTENT_DIR
     _font_config: object = field(default=None, init=False, repr=False)
     _parsed_css: dict = field(default_factory=dict, init=False, repr=False)
+    # @color-profile rules land here as their stylesheets are parsed; each render gets it.
+    _color_profiles: dict = field(default_factory=dict, init=False, repr=False)
     _checked_templates: set = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self):
@@ -47,6 +63,9 @@ class Renderer:
         sheets = [self.styles_dir / f"{document}.css", self.styles_dir / f"paper-{edition.paper}.css"]
         if options.fold_marks and document == "brochure":
             sheets.append(self.styles_dir / "fold-marks.css")
+        if options.print_shop:
+            sheets += [self.styles_dir / "print-shop.css",
+                       self.styles_dir / f"print-shop-{edition.paper}.css"]
         return sheets
 
     def html(self, document: str, edition: Edition, options: RenderOptions = RenderOptions(),
@@ -59,12 +78,19 @@ class Renderer:
         titles = {"brochure": (edition.brochure.title, edition.brochure.summary),
                   "checklist": (edition.checklist.title, edition.checklist.intro)}
         title, subject = titles[document]
+        brand = edition.clinic.brand_color
+        if brand and options.print_shop:
+            brand = device_cmyk(brand)
+        review = {"brochure": edition.brochure.review, "checklist": edition.checklist.review}
         try:
             return template.render(
                 edition=edition,
                 document=document,
                 document_title=title,
                 document_subject=subject,
+                brand_color=brand,
+                # PDF/X needs dates; the content's own review date keeps the bytes repeatable.
+                document_date=review[document].date.isoformat() if options.print_shop else None,
                 stylesheets=[p.resolve().as_uri() for p in self.stylesheets(document, edition, options)]
                 if standalone else [],
             )
@@ -120,7 +146,8 @@ class Renderer:
         if path not in self._parsed_css:
             import weasyprint
             self._parsed_css[path] = weasyprint.CSS(
-                filename=str(path), url_fetcher=fetcher, font_config=self.font_config)
+                filename=str(path), url_fetcher=fetcher, font_config=self.font_config,
+                color_profiles=self._color_profiles)
         return self._parsed_css[path]
 
     @property
@@ -149,12 +176,15 @@ class Renderer:
             rendered = weasyprint.HTML(
                 string=html, base_url=self.templates_dir.resolve().as_uri() + "/",
                 url_fetcher=fetcher,
-            ).render(font_config=self.font_config, stylesheets=stylesheets, **PDF_OPTIONS)
+            ).render(font_config=self.font_config, stylesheets=stylesheets,
+                     color_profiles=self._color_profiles if options.print_shop else {},
+                     **options.pdf_options(document))
             check_fits(rendered, document)
             # The identifier is derived from the HTML, so equal inputs give equal bytes.
             identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-            pdf = rendered.write_pdf(pdf_identifier=identifier, finisher=_finish_pdf,
-                                     **PDF_OPTIONS)
+            finisher = partial(_finish_pdf, identifier=identifier)
+            pdf = rendered.write_pdf(pdf_identifier=identifier, finisher=finisher,
+                                     **options.pdf_options(document))
             return pdf, len(rendered.pages)
         except FatalURLFetchingError as exc:
             cause = exc.__cause__ or exc
@@ -164,18 +194,80 @@ class Renderer:
 def template_environment(templates_dir: Path) -> jinja2.Environment:
     """Jinja2 as every template here expects it: escaping on (plain-text email bodies, *.txt,
     are the one exception), and an undefined name is an error, never an empty string."""
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=jinja2.select_autoescape(disabled_extensions=("txt",), default=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["qr_code"] = qr_code_svg
+    return environment
 
 
-def _finish_pdf(document, pdf) -> None:
+def qr_code_svg(url: str, alt: str) -> "markupsafe.Markup":
+    """A QR code for `url` as inline vector SVG (error correction M or better), its alt text
+    in the SVG's <title>, which is what the tagged PDF reads out."""
+    import markupsafe
+    import segno
+
+    code = segno.make(url, error="m", micro=False)
+    svg = code.svg_inline(scale=1, border=0, dark="#000", omitsize=True)
+    title = f"<title>{markupsafe.escape(alt)}</title>"
+    svg = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" role="img" ', 1)
+    return markupsafe.Markup(svg.replace(">", ">" + title, 1))
+
+
+def _finish_pdf(document, pdf, identifier: bytes) -> None:
     _restore_reading_order(document, pdf)
     _printable_links(document, pdf)
+    _name_output_condition(pdf)
+    _repeatable_print_metadata(document, pdf, identifier)
+
+
+def _repeatable_print_metadata(document, pdf, identifier: bytes) -> None:
+    """Same inputs, same bytes, for PDF/X too. WeasyPrint gives PDF/X-4 files a random XMP
+    document id and embeds the output profile as Pillow re-serialises it (with the current
+    date); use an id derived from the inputs and the profile file exactly as shipped."""
+    import uuid
+
+    def resolve(reference):
+        return pdf.objects[int(bytes(reference).split()[0])]
+
+    for profile in document.color_profiles.values():
+        source = Path(unquote(urlsplit(profile.src).path))  # fetched from styles/ earlier
+        if profile.pdf_reference is not None and source.is_file():
+            resolve(profile.pdf_reference).stream = [source.read_bytes()]
+    if "Metadata" in pdf.catalog:
+        metadata = resolve(pdf.catalog["Metadata"])
+        document_id = uuid.uuid5(uuid.NAMESPACE_URL, identifier.decode())
+        metadata.stream = [re.sub(rb"xmp\.did:[0-9a-f-]{36}", f"xmp.did:{document_id}".encode(),
+                                  b"".join(chunk if isinstance(chunk, bytes) else chunk.encode()
+                                           for chunk in metadata.stream))]
+
+
+def _name_output_condition(pdf) -> None:
+    """WeasyPrint names the output intent after the profile's description; print shops look
+    for the standard condition's name."""
+    import pydyf
+
+    intents = pdf.catalog.get("OutputIntents")
+    for intent in intents or ():
+        intent["OutputConditionIdentifier"] = pydyf.String(OUTPUT_CONDITION[0])
+        intent["OutputCondition"] = pydyf.String(OUTPUT_CONDITION[1])
+        intent["RegistryName"] = pydyf.String("http://www.color.org")
+
+
+def device_cmyk(hex_color: str) -> str:
+    """A CSS device-cmyk() colour for an sRGB hex colour (plain conversion, no profile)."""
+    from .colors import parse_hex_color
+
+    r, g, b = (c / 255 for c in parse_hex_color(hex_color))
+    k = 1 - max(r, g, b)
+    if k >= 1:
+        return "device-cmyk(0 0 0 1)"
+    c, m, y = ((1 - v - k) / (1 - k) for v in (r, g, b))
+    return f"device-cmyk({c:.3f} {m:.3f} {y:.3f} {k:.3f})"
 
 
 def _restore_reading_order(document, pdf) -> None:

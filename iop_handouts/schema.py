@@ -58,6 +58,7 @@ class Labels(Strict):
     local_resources_heading: Text
     phone: Text | None = None
     website: Text
+    qr_code: Text
     address: Text
     disclaimer_heading: Text
     notes: Text
