@@ -89,6 +89,16 @@ def build(regions, languages, documents, jobs, force, output_dir, write_html, fo
       python generate.py build --out /tmp/handouts --html --fold-marks
       python generate.py build --print-shop      # adds brochure-print.pdf, checklist-print.pdf
     """
+    code = run_build(regions, languages, documents, jobs, force, output_dir, write_html,
+                     fold_marks, print_shop, content_dir)
+    if code:
+        sys.exit(code)
+
+
+def run_build(regions=(), languages=(), documents=(), jobs=None, force=False,
+              output_dir=DEFAULT_OUTPUT_DIR, write_html=False, fold_marks=False,
+              print_shop=False, content_dir=CONTENT_DIR) -> int:
+    """One build, reported on the terminal; returns the exit code."""
     from iop_handouts import manifest
     from iop_handouts.paths import STYLES_DIR, TEMPLATES_DIR
 
@@ -99,7 +109,7 @@ def build(regions, languages, documents, jobs, force, output_dir, write_html, fo
                                        manifest.options_key(fold_marks, print_shop), write_html)
         if count:
             click.echo(f"Nothing to do: all {count} PDFs are up to date (use --force to rebuild).")
-            return
+            return 0
 
     from iop_handouts import build as builder
     from iop_handouts.render import Renderer, RenderOptions
@@ -108,8 +118,9 @@ def build(regions, languages, documents, jobs, force, output_dir, write_html, fo
     # Workers start importing WeasyPrint and loading fonts while the content is read.
     pool = builder.start_workers(jobs, renderer)
     try:
-        _build(builder, RenderOptions(fold_marks, print_shop), renderer, pool, started, regions,
-               languages, documents, jobs, force, output_dir, write_html, content_dir)
+        return _build(builder, RenderOptions(fold_marks, print_shop), renderer, pool, started,
+                      regions, languages, documents, jobs, force, output_dir, write_html,
+                      content_dir)
     finally:
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
@@ -137,8 +148,10 @@ def _build(builder, options, renderer, pool, started, regions, languages, docume
     except KeyboardInterrupt:
         click.echo(f"\nInterrupted: {counts['built']} PDFs written; the manifest lists them, "
                    f"and no partial files were left.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
 
+    if counts["built"]:
+        refresh_catalog(content, output_dir, renderer)
     report_content_failures(build_plan.content_failures)
     for result in failures:
         click.echo(f"Error: {result.job.name}: {result.error}", err=True)
@@ -151,9 +164,19 @@ def _build(builder, options, renderer, pool, started, regions, languages, docume
         click.echo(f"{counts['built']} built, {counts['up to date']} up to date, "
                    f"{failed} failed in {seconds:.1f} s.")
     if build_plan.content_failures:
-        sys.exit(EXIT_BAD_INPUT)
+        return EXIT_BAD_INPUT
     if failures:
-        sys.exit(EXIT_RENDER_FAILED)
+        return EXIT_RENDER_FAILED
+    return 0
+
+
+def refresh_catalog(content, output_dir, renderer):
+    """Thumbnails for new PDFs, then output/index.html listing every built edition."""
+    from iop_handouts.catalog import make_previews, write_catalog
+
+    make_previews(output_dir)
+    editions, _ = content.editions()
+    return write_catalog(output_dir, editions, renderer.environment)
 
 
 def show_progress(results, total):
@@ -460,6 +483,80 @@ def print_report(report):
     for note in report.notes:
         click.echo(f"Note: {note}")
     click.echo(f"{report.count('error')} error(s), {report.count('warning')} warning(s).")
+
+
+@cli.command()
+@click.option("--out", "output_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_OUTPUT_DIR, show_default="output/", help="Folder of the built PDFs.")
+@content_option
+def preview(output_dir, content_dir):
+    """Draw PNG thumbnails of every page of every built PDF, and the catalog page.
+
+    Thumbnails go beside their PDFs (brochure-page1.png, ...) and are redrawn only when their
+    PDF changed. output/index.html lists every edition; it opens from disk, no server needed.
+
+    \b
+    Examples:
+      python generate.py preview
+      python generate.py build --region us && python generate.py preview
+    """
+    from iop_handouts.catalog import make_previews, write_catalog
+    from iop_handouts.render import Renderer
+
+    redrawn = make_previews(output_dir)
+    for pdf in redrawn:
+        click.echo(f"drew {display_path(pdf)}")
+    content = load_content(content_dir)
+    editions, _ = content.editions()
+    index = write_catalog(output_dir, editions, Renderer(content_dir=content_dir).environment)
+    click.echo(f"{len(redrawn)} PDF(s) drawn; catalog: {display_path(index)}")
+
+
+@cli.command()
+@click.option("--out", "output_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_OUTPUT_DIR, show_default="output/", help="Folder for the PDFs.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Documents rendered at once. Default: the number of CPUs.")
+@content_option
+def watch(output_dir, jobs, content_dir):
+    """Rebuild the affected handouts whenever content, templates or styles change.
+
+    Prints what it rebuilt and any content error, and keeps watching. Ctrl-C stops it.
+
+    \b
+    Examples:
+      python generate.py watch
+      python generate.py watch --out /tmp/preview
+    """
+    import watchfiles
+
+    from iop_handouts.paths import STYLES_DIR, TEMPLATES_DIR
+
+    load_content(content_dir)
+    folders = [content_dir, TEMPLATES_DIR, STYLES_DIR]
+    run_build(output_dir=output_dir, jobs=jobs, content_dir=content_dir)
+    announced = False
+    try:
+        # yield_on_timeout: an empty first batch says the watcher is running, so "Watching"
+        # is printed only once a change can no longer be missed.
+        for changes in watchfiles.watch(*folders, debounce=300, step=50, rust_timeout=500,
+                                        yield_on_timeout=True, raise_interrupt=True):
+            if not changes:
+                if not announced:
+                    click.echo(f"Watching {', '.join(display_path(f) for f in folders)} "
+                               f"(Ctrl-C to stop).")
+                    announced = True
+                continue
+            names = sorted({display_path(Path(path)) for _, path in changes})
+            click.echo(f"Changed: {', '.join(names)}")
+            try:
+                run_build(output_dir=output_dir, jobs=jobs, content_dir=content_dir)
+            except click.ClickException as exc:  # bad content: say so and keep watching
+                click.echo(f"Error: {exc.format_message()}", err=True)
+            click.echo("Watching for changes...")
+    except KeyboardInterrupt:
+        pass
+    click.echo("Stopped watching.")
 
 
 if __name__ == "__main__":

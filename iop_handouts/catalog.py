@@ -1,0 +1,102 @@
+"""See the handouts without opening them: page thumbnails and output/index.html.
+
+Thumbnails are PNGs beside each PDF (brochure-page1.png, ...), drawn with pypdfium2 and
+redrawn only when their PDF changed. The catalog is a static page that opens from disk with
+no server and no network: everything it shows is in output/.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .manifest import Manifest, write_atomically
+
+PREVIEWS_NAME = "previews.json"
+THUMBNAIL_WIDTH = 360  # pixels: sharp on a phone, small on disk
+LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français"}
+PAPER_NAMES = {"letter": "US Letter", "a4": "A4"}
+
+
+def thumbnail_paths(pdf: Path, pages: int) -> list[Path]:
+    return [pdf.with_name(f"{pdf.stem}-page{n}.png") for n in range(1, pages + 1)]
+
+
+def make_previews(output_dir: Path) -> list[Path]:
+    """Thumbnails for every PDF in the manifest; returns the PDFs drawn (not skipped)."""
+    import pypdfium2
+
+    output_dir = Path(output_dir)
+    manifest = Manifest(output_dir)
+    state_path = output_dir / PREVIEWS_NAME
+    try:
+        drawn_from = json.loads(state_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        drawn_from = {}
+    redrawn = []
+    for relative, entry in sorted(manifest.documents.items()):
+        pdf = output_dir / relative
+        if not pdf.is_file():
+            continue
+        targets = thumbnail_paths(pdf, entry["pages"])
+        if drawn_from.get(relative) == entry["sha256"] and all(t.is_file() for t in targets):
+            continue
+        document = pypdfium2.PdfDocument(str(pdf))
+        try:
+            for page, target in zip(document, targets):
+                scale = THUMBNAIL_WIDTH / page.get_width()
+                image = page.render(scale=scale).to_pil()
+                write_atomically(target, _png(image))
+        finally:
+            document.close()
+        drawn_from[relative] = entry["sha256"]
+        redrawn.append(pdf)
+    write_atomically(state_path, (json.dumps(drawn_from, indent=2, sort_keys=True) + "\n").encode())
+    return redrawn
+
+
+def _png(image) -> bytes:
+    import io
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()
+
+
+@dataclass
+class CatalogDocument:
+    document: str
+    href: str
+    print_href: str | None
+    pages: int
+    size_kb: int
+    thumbnails: list[str]
+
+
+def write_catalog(output_dir: Path, editions, environment) -> Path:
+    """output/index.html: every built edition, from the manifest and the editions' facts."""
+    output_dir = Path(output_dir)
+    manifest = Manifest(output_dir)
+    regions = {}
+    for edition in sorted(editions, key=lambda e: (e.region_id, e.language)):
+        documents = []
+        for document in ("brochure", "checklist"):
+            relative = f"{edition.key}/{document}.pdf"
+            entry = manifest.documents.get(relative)
+            if not entry or not (output_dir / relative).is_file():
+                continue
+            print_relative = f"{edition.key}/{document}-print.pdf"
+            thumbnails = [p.relative_to(output_dir).as_posix()
+                          for p in thumbnail_paths(output_dir / relative, entry["pages"])
+                          if p.is_file()]
+            documents.append(CatalogDocument(
+                document, relative,
+                print_relative if (output_dir / print_relative).is_file() else None,
+                entry["pages"], max(1, round(entry["bytes"] / 1024)), thumbnails))
+        if documents:
+            region = regions.setdefault(edition.region_id, {"edition": edition, "languages": []})
+            region["languages"].append((edition, documents))
+    html = environment.get_template("catalog.html").render(
+        regions=list(regions.values()), language_names=LANGUAGE_NAMES, paper_names=PAPER_NAMES,
+        total=sum(len(docs) for r in regions.values() for _, docs in r["languages"]))
+    target = output_dir / "index.html"
+    write_atomically(target, html.encode("utf-8"))
+    return target
