@@ -25,6 +25,16 @@ class InputError(click.ClickException):
     exit_code = EXIT_BAD_INPUT
 
 
+def edition_filters(verb: str):
+    """--region and --lang, shared by the commands that work on editions."""
+    def decorate(command):
+        command = click.option("--lang", "languages", multiple=True, metavar="CODE",
+                               help=f"{verb} only this language (repeatable), e.g. en, es, fr.")(command)
+        return click.option("--region", "regions", multiple=True, metavar="ID",
+                            help=f"{verb} only this region (repeatable). Default: all.")(command)
+    return decorate
+
+
 def content_option(command):
     return click.option("--content", "content_dir", default=CONTENT_DIR, show_default="content/",
                         type=click.Path(file_okay=False, path_type=Path),
@@ -57,10 +67,7 @@ def cli(ctx):
 
 
 @cli.command()
-@click.option("--region", "regions", multiple=True, metavar="ID",
-              help="Build only this region (repeatable). Default: all.")
-@click.option("--lang", "languages", multiple=True, metavar="CODE",
-              help="Build only this language (repeatable), e.g. en, es, fr.")
+@edition_filters("Build")
 @click.option("--doc", "documents", multiple=True, type=click.Choice(DOCUMENTS),
               help="Build only this document (repeatable). Default: all.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
@@ -416,10 +423,7 @@ def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host
 
 
 @cli.command()
-@click.option("--region", "regions", multiple=True, metavar="ID",
-              help="Check only this region (repeatable). Default: all.")
-@click.option("--lang", "languages", multiple=True, metavar="CODE",
-              help="Check only this language (repeatable).")
+@edition_filters("Check")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for other programs.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--out", "output_dir", type=click.Path(file_okay=False, path_type=Path),

@@ -85,22 +85,15 @@ def run_checks(content_dir: Path, output_dir: Path, styles_dir: Path, renderer=N
     today = today or date.today()
     report = Report(notes=[HOW_TEXT_IS_SCORED])
     content = ContentSet(content_dir)
-    editions = []
+    editions, failures = content.editions(regions, languages)
+    for where, error in failures:
+        report.add("content", "error", where, str(error), "fix the file as the message says")
     for region_id in regions or content.region_ids():
         try:
-            source, region, _ = content.region(region_id)
-        except ContentError as exc:
-            report.add("content", "error", region_id, str(exc), "fix the file as the message says")
-            continue
+            _, region, _ = content.region(region_id)
+        except ContentError:
+            continue  # reported above
         check_region(report, region, today)
-        for language in region.languages:
-            if languages and language not in languages:
-                continue
-            try:
-                editions.append(content.edition(region_id, language))
-            except ContentError as exc:
-                report.add("content", "error", f"{region_id}/{language}", str(exc),
-                           "fix the file as the message says")
     for edition in editions:
         check_pdfs(report, edition, output_dir)
     check_texts(report, editions, renderer)

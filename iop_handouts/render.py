@@ -205,7 +205,7 @@ def template_environment(templates_dir: Path) -> jinja2.Environment:
     return environment
 
 
-def qr_code_svg(url: str, alt: str) -> "markupsafe.Markup":
+def qr_code_svg(url: str, alt: str):
     """A QR code for `url` as inline vector SVG (error correction M or better), its alt text
     in the SVG's <title>, which is what the tagged PDF reads out."""
     import markupsafe

@@ -12,8 +12,6 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from conftest import run_cli
-
 PASSWORD = "correct horse battery staple"
 
 
