@@ -136,7 +136,7 @@ def main():
         html_out = work / "html"
         subprocess.run(GENERATE + ["build", "--out", str(html_out), "--html", "--force"],
                        check=True, stdout=subprocess.DEVNULL)
-        html_files = sorted(html_out.rglob("*.html"))
+        html_files = sorted(html_out.glob("*/*/*.html"))  # the documents, not the catalog
         floor_dir, usual_dir = work / "floor", work / "usual"
         floor_dir.mkdir()
         usual_dir.mkdir()

@@ -57,7 +57,7 @@ def make_previews(output_dir: Path) -> list[Path]:
 def _png(image) -> bytes:
     import io
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=6)
+    image.save(buffer, format="PNG", compress_level=1)  # fast; thumbnails are small anyway
     return buffer.getvalue()
 
 
