@@ -311,6 +311,7 @@ def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host
 
     from iop_handouts import build as builder
     from iop_handouts import mail
+    from iop_handouts.paths import TEMPLATES_DIR
     from iop_handouts.render import Renderer
 
     content = load_content(content_dir)
@@ -369,7 +370,7 @@ def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host
         transport = mail.OutboxTransport(output_dir / "outbox")
     log = mail.SendLog(output_dir / "send-log.jsonl")
     postman = mail.Sender(transport, log, int(max_size * 1024 * 1024), retries, retry_delay, resend)
-    maker = mail.MessageMaker(Renderer().templates_dir)
+    maker = mail.MessageMaker(TEMPLATES_DIR)
 
     counts = {"sent": 0, "already sent": 0, "failed": 0, "would send": 0}
     try:

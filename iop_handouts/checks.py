@@ -327,8 +327,8 @@ def plain_language(report, edition, document, parts, where, renderer) -> dict:
     # A summary up front (the brochure's one-line summary; the checklist's intro).
     outcomes["summary"] = bool(parts[0][2] and parts[0][2][0].strip())
     # A practical tool: the checklist is one, and the brochure points to it.
-    outcomes["tool"] = document == "checklist" or edition.labels.see_checklist in joined \
-        or "checklist" in joined.lower() or any(w in joined.lower() for w in ("lista", "liste"))
+    outcomes["tool"] = document == "checklist" or any(
+        word in joined.lower() for word in ("checklist", "lista", "liste"))
     return outcomes
 
 

@@ -21,3 +21,13 @@ def relative_luminance(rgb: tuple[int, int, int]) -> float:
 def contrast_ratio(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
     la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
     return (la + 0.05) / (lb + 0.05)
+
+
+def device_cmyk(hex_color: str) -> str:
+    """A CSS device-cmyk() colour for an sRGB hex colour (plain conversion, no profile)."""
+    r, g, b = (c / 255 for c in parse_hex_color(hex_color))
+    k = 1 - max(r, g, b)
+    if k >= 1:
+        return "device-cmyk(0 0 0 1)"
+    c, m, y = ((1 - v - k) / (1 - k) for v in (r, g, b))
+    return f"device-cmyk({c:.3f} {m:.3f} {y:.3f} {k:.3f})"

@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 import jinja2.meta
 
+from .colors import device_cmyk
 from .content import Edition
 from .errors import RenderError
 from .fit import check_fits, panel_boxes
@@ -231,9 +232,7 @@ def _repeatable_print_metadata(document, pdf, identifier: bytes) -> None:
     date); use an id derived from the inputs and the profile file exactly as shipped."""
     import uuid
 
-    def resolve(reference):
-        return pdf.objects[int(bytes(reference).split()[0])]
-
+    resolve = partial(_resolve, pdf)
     for profile in document.color_profiles.values():
         source = Path(unquote(urlsplit(profile.src).path))  # fetched from styles/ earlier
         if profile.pdf_reference is not None and source.is_file():
@@ -246,6 +245,11 @@ def _repeatable_print_metadata(document, pdf, identifier: bytes) -> None:
                                            for chunk in metadata.stream))]
 
 
+def _resolve(pdf, reference):
+    """The pydyf object behind an indirect reference ("12 0 R")."""
+    return pdf.objects[int(bytes(reference).split()[0])]
+
+
 def _name_output_condition(pdf) -> None:
     """WeasyPrint names the output intent after the profile's description; print shops look
     for the standard condition's name."""
@@ -256,18 +260,6 @@ def _name_output_condition(pdf) -> None:
         intent["OutputConditionIdentifier"] = pydyf.String(OUTPUT_CONDITION[0])
         intent["OutputCondition"] = pydyf.String(OUTPUT_CONDITION[1])
         intent["RegistryName"] = pydyf.String("http://www.color.org")
-
-
-def device_cmyk(hex_color: str) -> str:
-    """A CSS device-cmyk() colour for an sRGB hex colour (plain conversion, no profile)."""
-    from .colors import parse_hex_color
-
-    r, g, b = (c / 255 for c in parse_hex_color(hex_color))
-    k = 1 - max(r, g, b)
-    if k >= 1:
-        return "device-cmyk(0 0 0 1)"
-    c, m, y = ((1 - v - k) / (1 - k) for v in (r, g, b))
-    return f"device-cmyk({c:.3f} {m:.3f} {y:.3f} {k:.3f})"
 
 
 def _restore_reading_order(document, pdf) -> None:
@@ -284,9 +276,7 @@ def _restore_reading_order(document, pdf) -> None:
     if not any(element.get("data-read-order") for page in panels_per_page for element in page):
         return
 
-    def resolve(reference):
-        return pdf.objects[int(bytes(reference).split()[0])]
-
+    resolve = partial(_resolve, pdf)
     document_element = resolve(resolve(pdf.catalog["StructTreeRoot"])["K"][0])
     part_references = list(document_element["K"])
     if len(part_references) != len(document.pages):

@@ -1,6 +1,5 @@
 """The content schema (pydantic) and the one-line messages for what does not match it."""
 
-import re
 from datetime import date
 from typing import Annotated, Literal
 
@@ -53,17 +52,14 @@ class Labels(Strict):
     chat: Text
     web: Text
     hours_24_7: Text
-    free: Text
     contact_heading: Text
     local_resources_heading: Text
     phone: Text | None = None
     website: Text
     qr_code: Text
-    address: Text
     disclaimer_heading: Text
     notes: Text
     program_name: Text
-    see_checklist: Text
 
 
 class Common(Strict):
@@ -256,9 +252,6 @@ def describe_problem(error: dict, model: type[Strict], location: tuple) -> str:
         return f"{value!r} is not in the expected form ({_pattern_hint(location)})"
     if kind == "too_short":
         return "must have at least one entry"
-    if kind == "too_long":
-        return (f"has {len(value)} entries; keep lists to {error['ctx']['max_length']} items or "
-                f"fewer so they are easy to read")
     return error["msg"]
 
 
@@ -308,6 +301,3 @@ def _inner_model(annotation):
             return found
     return None
 
-
-def clean_location(loc) -> tuple:
-    return tuple(p for p in loc if isinstance(p, int) or not re.fullmatch(r"[a-z_-]+\[.*\]", p))
