@@ -6,6 +6,7 @@ WeasyPrint is imported only when a PDF is made, so the CLI's --help stays fast.
 import hashlib
 import mimetypes
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -16,6 +17,7 @@ import jinja2.meta
 
 from .colors import device_cmyk
 from .content import Edition
+from .documents import DOCUMENTS
 from .errors import RenderError
 from .fit import check_fits, panel_boxes
 from .paths import CONTENT_DIR, STYLES_DIR, TEMPLATES_DIR
@@ -54,6 +56,7 @@ class Renderer:
     # @color-profile rules land here as their stylesheets are parsed; each render gets it.
     _color_profiles: dict = field(default_factory=dict, init=False, repr=False)
     _checked_templates: set = field(default_factory=set, init=False, repr=False)
+    _font_timestamp: int | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
         self.environment = template_environment(self.templates_dir)
@@ -76,22 +79,19 @@ class Renderer:
         template_name = f"{document}.html"
         self.check_includes_crisis(template_name)
         template = self.environment.get_template(template_name)
-        titles = {"brochure": (edition.brochure.title, edition.brochure.summary),
-                  "checklist": (edition.checklist.title, edition.checklist.intro)}
-        title, subject = titles[document]
+        registered = DOCUMENTS[document]
         brand = edition.clinic.brand_color
         if brand and options.print_shop:
             brand = device_cmyk(brand)
-        review = {"brochure": edition.brochure.review, "checklist": edition.checklist.review}
         try:
             return template.render(
                 edition=edition,
                 document=document,
-                document_title=title,
-                document_subject=subject,
+                document_title=registered.title(edition),
+                document_subject=registered.subject(edition),
                 brand_color=brand,
                 # PDF/X needs dates; the content's own review date keeps the bytes repeatable.
-                document_date=review[document].date.isoformat() if options.print_shop else None,
+                document_date=registered.review(edition).date.isoformat() if options.print_shop else None,
                 stylesheets=[p.resolve().as_uri() for p in self.stylesheets(document, edition, options)]
                 if standalone else [],
             )
@@ -181,15 +181,51 @@ class Renderer:
                      color_profiles=self._color_profiles if options.print_shop else {},
                      **options.pdf_options(document))
             check_fits(rendered, document)
-            # The identifier is derived from the HTML, so equal inputs give equal bytes.
-            identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
+            identifier = self.identifier(html)
             finisher = partial(_finish_pdf, identifier=identifier)
-            pdf = rendered.write_pdf(pdf_identifier=identifier, finisher=finisher,
-                                     **options.pdf_options(document))
+            with font_timestamp(self.font_timestamp):
+                pdf = rendered.write_pdf(pdf_identifier=identifier, finisher=finisher,
+                                         **options.pdf_options(document))
             return pdf, len(rendered.pages)
         except FatalURLFetchingError as exc:
             cause = exc.__cause__ or exc
             raise RenderError(f"{document}: {cause}") from None
+
+
+    def identifier(self, html: str) -> bytes:
+        """The PDF's /ID, derived from its HTML, so equal inputs give equal bytes. The HTML
+        names files (the logo) by absolute path; those are replaced by the folder's role, so
+        the same content in another folder, or on another machine, gives the same /ID."""
+        for name, folder in (("templates", self.templates_dir), ("styles", self.styles_dir),
+                             ("content", self.content_dir)):
+            html = html.replace(Path(folder).resolve().as_uri(), f"{name}:")
+        return hashlib.sha256(html.encode()).hexdigest()[:32].encode()
+
+    @property
+    def font_timestamp(self) -> int:
+        """The date written into every embedded font subset: the newest of the shipped fonts'
+        own dates, so it comes from the inputs, never from the clock."""
+        if self._font_timestamp is None:
+            from fontTools.ttLib import TTFont
+            dates = [TTFont(path, lazy=True)["head"].modified
+                     for path in sorted((self.styles_dir / "fonts").glob("*.[ot]tf"))]
+            self._font_timestamp = max(dates, default=0)
+        return self._font_timestamp
+
+
+@contextmanager
+def font_timestamp(value: int):
+    """fontTools stamps each font subset it compiles with the current time (the `head`
+    table's modified date), so two renders a second apart differ. Hand it `value` instead,
+    while a PDF is written."""
+    from fontTools.ttLib.tables import _h_e_a_d
+
+    clock = _h_e_a_d.timestampNow
+    _h_e_a_d.timestampNow = lambda: value
+    try:
+        yield
+    finally:
+        _h_e_a_d.timestampNow = clock
 
 
 def template_environment(templates_dir: Path) -> jinja2.Environment:
