@@ -31,10 +31,15 @@ class InputsHasher:
         shared = hashlib.sha256()
         shared.update(f"generator {__version__}\n".encode())
         shared.update(f"weasyprint {metadata.version('weasyprint')}\n".encode())
-        for folder in (templates_dir, styles_dir, PACKAGE_DIR):
-            for path in sorted(Path(folder).rglob("*")):
-                if path.is_file() and "__pycache__" not in path.parts:
-                    shared.update(f"{path.relative_to(folder)} {self.file_hash(path)}\n".encode())
+        # The generator's own code, and every template, stylesheet and font. (In a wheel the
+        # shipped content sits inside the package folder too: it is hashed per job instead.)
+        code = sorted(PACKAGE_DIR.glob("*.py"))
+        files = [(PACKAGE_DIR, path) for path in code]
+        files += [(Path(folder), path) for folder in (templates_dir, styles_dir)
+                  for path in sorted(Path(folder).rglob("*"))]
+        for folder, path in files:
+            if path.is_file() and "__pycache__" not in path.parts:
+                shared.update(f"{path.relative_to(folder)} {self.file_hash(path)}\n".encode())
         self.shared = shared.hexdigest()
 
     def file_hash(self, path: Path) -> str:

@@ -1,21 +1,41 @@
-"""Where the project's own folders are. Everything else is computed from these."""
+"""Where the shipped templates, styles and content are, and where output goes.
 
+The project keeps `templates/`, `styles/` and `content/` at the top of its checkout; an installed
+wheel carries the same folders as package data inside `iop_handouts/` (pyproject.toml maps them
+there). Both are found here, so nothing else needs to know which way the code was installed.
+"""
+
+from importlib import resources
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CONTENT_DIR = PROJECT_ROOT / "content"
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-STYLES_DIR = PROJECT_ROOT / "styles"
-DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "output"
+PACKAGE_DIR = Path(__file__).resolve().parent
+_CHECKOUT = PACKAGE_DIR.parent
 
-# The only folders WeasyPrint may read from while rendering.
-FETCHABLE_DIRS = (TEMPLATES_DIR, STYLES_DIR, CONTENT_DIR)
+
+def shipped_folder(name: str) -> Path:
+    """A folder the package ships: package data in a wheel, else the checkout's own folder."""
+    installed = resources.files(__package__) / name
+    if installed.is_dir():
+        return Path(str(installed))
+    return _CHECKOUT / name
+
+
+CONTENT_DIR = shipped_folder("content")
+TEMPLATES_DIR = shipped_folder("templates")
+STYLES_DIR = shipped_folder("styles")
+# Relative on purpose: output goes to ./output of the folder the command runs in.
+DEFAULT_OUTPUT_DIR = Path("output")
 
 
 def display_path(path: Path) -> str:
-    """A path as a person would type it: relative to the project when inside it."""
+    """A path as a person would type it: relative to the current folder when inside it,
+    or to the shipped folders' parent (so 'content/regions/us.yaml' reads the same from a
+    checkout and from an installed wheel)."""
     path = Path(path)
-    try:
-        return str(path.resolve().relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)
+    resolved = path.resolve()
+    for base in (Path.cwd(), CONTENT_DIR.parent):
+        try:
+            return str(resolved.relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(path)
