@@ -7,15 +7,20 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: all build test bench check-system clean
+.PHONY: all build test test-fast bench check-system clean
 
 all: build
 
 build: $(INSTALLED)
 	$(PYTHON) generate.py build
 
+# Everything, as CI runs it (browser, watch, wheel-install and property tests included).
 test: $(INSTALLED)
 	$(PYTHON) -m pytest
+
+# The quick loop while editing: everything but the tests marked slow.
+test-fast: $(INSTALLED)
+	$(PYTHON) -m pytest -m "not slow"
 
 # WeasyPrint draws text with Pango, a system library pip cannot install.
 check-system:

@@ -14,14 +14,16 @@ import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import DOCUMENTS
 from .content import Edition
-from .errors import HandoutError
-from .manifest import InputsHasher, Manifest, content_listing, options_key, write_atomically
-from .paths import DEFAULT_OUTPUT_DIR
+from .documents import DOCUMENTS
+from .errors import ContentError, HandoutError
+from .manifest import (InputsHasher, Manifest, content_listing, nothing_to_do, options_key,
+                       write_atomically)
+from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, display_path
 from .render import Renderer, RenderOptions
 
-__all__ = ["plan", "run", "start_workers", "write_atomically", "Job", "JobResult", "BuildPlan"]
+__all__ = ["build", "BuildRequest", "BuildSummary", "plan", "run", "start_workers",
+           "write_atomically", "Job", "JobResult", "BuildPlan"]
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,18 @@ class BuildPlan:
     options_key: str = ""
 
 
-def plan(content, regions=(), languages=(), documents=(), options=RenderOptions()) -> BuildPlan:
-    """Every edition x document, filtered. Loading the editions validates their content."""
-    editions, failures = content.editions(regions, languages)
+def plan(content, regions=(), languages=(), documents=(), options=RenderOptions(),
+         editions=()) -> BuildPlan:
+    """Every edition x document, filtered (`editions`: only these keys, e.g. 'us/es').
+    Loading the editions validates their content."""
+    if editions:
+        regions = sorted({key.split("/")[0] for key in editions})
+    found, failures = content.editions(regions, languages)
+    if editions:
+        found = [e for e in found if e.key in editions]
+        failures = [(key, error) for key, error in failures
+                    if key in editions or key in regions]
+    editions = found
     variants = [RenderOptions(options.fold_marks)]
     if options.print_shop:
         variants.append(options)  # the print-shop edition, beside the office one
@@ -192,6 +203,145 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
             }
     finally:
         if own_pool is not None:
-            own_pool.shutdown(wait=False, cancel_futures=True)
+            own_pool.shutdown(wait=True, cancel_futures=True)
         # Whatever happened, the manifest lists exactly the PDFs written so far.
         manifest.save()
+
+
+# --- one build, start to finish --------------------------------------------------------------
+
+class BuildInputError(HandoutError):
+    """The request itself cannot be met: no content folder, an unknown region, nothing left."""
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What to build, where from and where to. Empty filters mean everything."""
+    content_dir: Path = CONTENT_DIR
+    output_dir: Path = DEFAULT_OUTPUT_DIR
+    regions: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+    jobs: int | None = None          # render processes; default: the number of CPUs
+    force: bool = False
+    write_html: bool = False
+    options: RenderOptions = RenderOptions()
+
+    @property
+    def everything(self) -> bool:
+        return not (self.regions or self.languages or self.documents)
+
+
+@dataclass
+class BuildSummary:
+    results: list[JobResult] = field(default_factory=list)
+    # Editions whose content did not validate: (edition, error); nothing of theirs rendered.
+    content_failures: list[tuple[str, ContentError]] = field(default_factory=list)
+    seconds: float = 0.0
+    interrupted: bool = False
+    # Answered from the manifest alone: nothing was planned, nothing could have changed.
+    up_to_date_count: int | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def failures(self) -> list[JobResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return self.up_to_date_count is not None or (
+            not self.count("built") and not self.failures and not self.content_failures
+            and not self.interrupted)
+
+    @property
+    def exit_code(self) -> int:
+        """0 built; 2 bad content; 1 a document failed to render; 130 interrupted."""
+        if self.interrupted:
+            return 130
+        if self.content_failures:
+            return 2
+        return 1 if self.failures else 0
+
+
+def build(request: BuildRequest, on_result=None, total=None) -> BuildSummary:
+    """Build what `request` asks for; call `on_result(result)` as each document finishes and
+    `total(n)` once the number of jobs is known. Raises BuildInputError or ContentError for a
+    request that cannot start; everything else is in the summary."""
+    import time
+
+    started = time.monotonic()
+    summary = BuildSummary()
+    content_dir, output_dir = Path(request.content_dir), Path(request.output_dir)
+    if not content_dir.is_dir():
+        raise BuildInputError(f"content folder {display_path(content_dir)} does not exist")
+    renderer = Renderer(content_dir=content_dir)
+    if request.everything and not request.force:
+        # Answer a no-op from the manifest alone, before loading any heavy library.
+        count = nothing_to_do(output_dir, renderer.templates_dir, renderer.styles_dir,
+                              content_dir, options_key(request.options.fold_marks,
+                                                       request.options.print_shop),
+                              request.write_html)
+        if count:
+            summary.up_to_date_count = count
+            summary.seconds = time.monotonic() - started
+            return summary
+
+    # Workers start importing WeasyPrint and loading fonts while the content is read.
+    pool = start_workers(request.jobs, renderer)
+    try:
+        from .content import ContentSet
+        content = ContentSet(content_dir)
+        check_filters(content, request)
+        build_plan = plan(content, request.regions, request.languages, request.documents,
+                          request.options)
+        summary.content_failures = build_plan.content_failures
+        if total:
+            total(len(build_plan.jobs))
+        results = run(build_plan, output_dir, jobs=request.jobs, force=request.force,
+                      write_html=request.write_html, renderer=renderer, pool=pool)
+        try:
+            for result in results:
+                summary.results.append(result)
+                if on_result:
+                    on_result(result)
+        except KeyboardInterrupt:
+            results.close()  # stops the pool and saves the manifest of what was written
+            summary.interrupted = True
+            return summary
+        if summary.count("built"):
+            refresh_catalog(content, output_dir, renderer)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        summary.seconds = time.monotonic() - started
+    return summary
+
+
+def check_filters(content, request: BuildRequest) -> None:
+    """Unknown regions, and filters that leave nothing, say what there is to choose from."""
+    known = content.region_ids()
+    for region_id in request.regions:
+        if region_id not in known:
+            raise BuildInputError(f"no such region '{region_id}' (known regions: "
+                                  f"{', '.join(known) or 'none'})")
+    if not request.languages:
+        return
+    offered = {}
+    for region_id in request.regions or known:
+        try:
+            offered[region_id] = content.region(region_id)[1].languages
+        except ContentError:
+            return  # reported with its edition by the build
+    if not any(set(langs) & set(request.languages) for langs in offered.values()):
+        has = "; ".join(f"{r} has {', '.join(langs)}" for r, langs in offered.items())
+        raise BuildInputError(f"no edition in {', '.join(request.languages)} "
+                              f"({has})")
+
+
+def refresh_catalog(content, output_dir: Path, renderer: Renderer) -> Path:
+    """Thumbnails for new PDFs, then output/index.html listing every built edition."""
+    from .catalog import refresh
+
+    return refresh(content, output_dir, renderer.environment)[1]

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .documents import DOCUMENTS
 from .manifest import Manifest, write_atomically
 
 PREVIEWS_NAME = "previews.json"
@@ -78,7 +79,7 @@ def write_catalog(output_dir: Path, editions, environment) -> Path:
     regions = {}
     for edition in sorted(editions, key=lambda e: (e.region_id, e.language)):
         documents = []
-        for document in ("brochure", "checklist"):
+        for document in DOCUMENTS:
             relative = f"{edition.key}/{document}.pdf"
             entry = manifest.documents.get(relative)
             if not entry or not (output_dir / relative).is_file():
@@ -100,3 +101,15 @@ def write_catalog(output_dir: Path, editions, environment) -> Path:
     target = output_dir / "index.html"
     write_atomically(target, html.encode("utf-8"))
     return target
+
+
+def refresh(content, output_dir: Path, environment=None) -> tuple[list[Path], Path]:
+    """Thumbnails for every PDF not yet drawn, then the catalog page; returns the PDFs drawn
+    and the catalog's path."""
+    if environment is None:
+        from .paths import TEMPLATES_DIR
+        from .render import template_environment
+        environment = template_environment(TEMPLATES_DIR)
+    drawn = make_previews(output_dir)
+    editions, _ = content.editions()
+    return drawn, write_catalog(output_dir, editions, environment)

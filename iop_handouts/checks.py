@@ -15,7 +15,7 @@ from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
-from . import DOCUMENTS
+from .documents import DOCUMENTS
 from .colors import contrast_ratio, parse_hex_color
 from .content import REFERENCE_LANGUAGE, TEXT_FILES, ContentSet, Edition
 from .errors import ContentError
@@ -25,7 +25,6 @@ STALE_WARNING_DAYS = 180
 STALE_ERROR_DAYS = 365
 MAX_LIST_ITEMS = 7
 MIN_CONTRAST = 4.5
-MIN_BODY_POINTS = {"brochure": 11, "checklist": 12}
 MIN_CRISIS_NUMBER_POINTS = 16
 PEMAT_GOOD = 70
 SHORT_SECTION_WORDS = 150
@@ -422,7 +421,7 @@ def check_typography(report: Report, styles_dir: Path) -> None:
         body = next((v for s, p, v in declarations if s in ("html", "body") and p == "font-size"),
                     None)
         body_points = _points(body or "", variables, 12) if body else None
-        minimum = MIN_BODY_POINTS[document]
+        minimum = DOCUMENTS[document].min_body_points
         if body_points is None or body_points < minimum:
             report.add("typography.body-size", "error", where,
                        f"body text is {body_points or body}pt; {minimum}pt is the minimum here",

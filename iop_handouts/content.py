@@ -13,7 +13,7 @@ the Edition built at the end.
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import DOCUMENTS
+from .documents import DOCUMENTS
 from .colors import contrast_ratio, parse_hex_color
 from .errors import ContentError
 from .paths import CONTENT_DIR
@@ -431,3 +431,26 @@ def resolve_clinic(source: Source, clinic: Clinic, phones: PhoneBook, labels: La
         logo_src=logo_src, logo_alt=clinic.logo.alt if clinic.logo else None,
         brand_color=clinic.brand_color,
     )
+
+
+def region_summaries(content: ContentSet) -> list[dict]:
+    """Each region's languages, paper, emergency numbers and crisis lines, for listing."""
+    rows = []
+    for region_id in content.region_ids():
+        _, region, files = content.region(region_id)
+        rows.append({
+            "id": region.id,
+            "name": region.name,
+            "extends": [f.stem for f in files[:-1] if not f.stem.startswith("_")],
+            "languages": region.languages,
+            "paper": region.paper,
+            "emergency": region.emergency.numbers,
+            "crisis_lines": [
+                {"name": line.name.get(region.languages[0]),
+                 "reach": [r.number or r.url for r in line.reach],
+                 "open_24_7": line.open_24_7,
+                 "source": line.source,
+                 "verified_on": line.verified_on.isoformat()}
+                for line in region.crisis_lines],
+        })
+    return rows

@@ -5,9 +5,9 @@ onto an extra page. A panel is an element with data-panel (a fixed-size box); a 
 an element with data-section.
 """
 
+from .documents import DOCUMENTS
 from .errors import RenderError
 
-EXPECTED_PAGES = {"brochure": 2, "checklist": 1}
 # Layout measurements are in CSS px; half a pixel absorbs rounding, nothing visible.
 FIT_TOLERANCE_PX = 0.5
 PX_PER_MM = 96 / 25.4
@@ -15,7 +15,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def check_fits(rendered, document: str) -> None:
-    expected = EXPECTED_PAGES[document]
+    expected = DOCUMENTS[document].pages
     if len(rendered.pages) > expected:
         spilled = sections_on_pages(rendered.pages[expected:])
         names = ", ".join(f"'{name}'" for name in spilled[:4]) or "the content"

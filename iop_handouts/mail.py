@@ -24,7 +24,9 @@ from pathlib import Path
 from email_validator import EmailNotValidError, validate_email
 
 from .content import ContentSet, Edition
+from .documents import DOCUMENTS
 from .errors import HandoutError
+from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, TEMPLATES_DIR, display_path
 from .render import template_environment
 
 PASSWORD_ENVIRONMENT_VARIABLE = "IOP_SMTP_PASSWORD"
@@ -51,6 +53,8 @@ class RecipientProblem:
     where: str      # "line 4" of a CSV file, or "--to"
     address: str
     problem: str
+    # A blocking problem stops the send (unless --skip-invalid); others are only reported.
+    blocking: bool = True
 
     def __str__(self) -> str:
         return f"{self.where}: {self.address or '(no address)'}: {self.problem}"
@@ -116,7 +120,8 @@ def _add(recipients, problems, where, address, name, region, language, content):
         return
     recipient = Recipient(email, name, region, language)
     if recipient in recipients:
-        problems.append(RecipientProblem(where, address, "listed twice; it will be sent once"))
+        problems.append(RecipientProblem(where, address, "listed twice; it will be sent once",
+                                         blocking=False))
         return
     recipients.append(recipient)
 
@@ -136,10 +141,9 @@ class Attachment:
 
 
 def attachments_for(edition: Edition, pdf_paths: dict[str, Path]) -> list[Attachment]:
-    titles = {"brochure": edition.brochure.title, "checklist": edition.checklist.title}
-    return [Attachment(document, titles[document], readable_filename(titles[document]),
-                       Path(pdf_paths[document]).read_bytes())
-            for document in ("brochure", "checklist")]
+    return [Attachment(name, document.title(edition), readable_filename(document.title(edition)),
+                       Path(pdf_paths[name]).read_bytes())
+            for name, document in DOCUMENTS.items()]
 
 
 def readable_filename(title: str) -> str:
@@ -357,6 +361,10 @@ class Delivery:
     size: int = 0
     attempts: int = 0
     detail: str = ""
+    # For a dry run: the files that would go, as (file name, bytes), and whether the send
+    # log says this exact message already went.
+    files: list[tuple[str, int]] = field(default_factory=list)
+    already_sent: bool = False
 
 
 @dataclass
@@ -410,3 +418,101 @@ class Sender:
 
 def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.2f} MB".replace(".00 MB", " MB")
+
+
+# --- one send, start to finish ---------------------------------------------------------------
+
+class MailInputError(HandoutError):
+    """The send cannot start as asked (no sender address, no recipients)."""
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    recipients: tuple[Recipient, ...]
+    content_dir: Path = CONTENT_DIR
+    output_dir: Path = DEFAULT_OUTPUT_DIR
+    smtp: SmtpSettings | None = None       # None: write .eml files to the outbox
+    sender: str | None = None              # default: handouts@ the clinic's website domain
+    max_bytes: int = DEFAULT_MAX_BYTES
+    retries: int = 3
+    retry_delay: float = 2.0
+    resend: bool = False
+    dry_run: bool = False
+
+    @property
+    def outbox(self) -> Path:
+        return Path(self.output_dir) / "outbox"
+
+
+def gather_recipients(addresses, region: str, language: str | None, csv_path: Path | None,
+                      content: ContentSet) -> tuple[list[Recipient], list[RecipientProblem]]:
+    """--to addresses (for one region and language) and the rows of a CSV file, checked."""
+    recipients, problems = ([], [])
+    if addresses:
+        recipients, problems = recipients_from_addresses(addresses, region, language, content)
+    if csv_path:
+        more, more_problems = recipients_from_csv(Path(csv_path), content)
+        recipients += [r for r in more if r not in recipients]
+        problems += more_problems
+    return recipients, problems
+
+
+def send_handouts(request: SendRequest, sleep=time.sleep):
+    """Send each recipient their edition's handouts (built first if out of date); yields one
+    Delivery per recipient, in order. Raises MailInputError before anything is sent when the
+    send cannot start, and HandoutError when the whole run must stop (a refused login)."""
+    from .build import plan, run
+    from .render import Renderer
+
+    content = ContentSet(request.content_dir)
+    wanted = sorted({r.edition_key for r in request.recipients})
+    build_plan = plan(content, editions=wanted)
+    editions = {job.edition.key: job.edition for job in build_plan.jobs}
+    broken = {key: str(error) for key, error in build_plan.content_failures}
+    pdfs: dict[str, dict[str, Path]] = {}
+    for result in run(build_plan, request.output_dir,
+                      renderer=Renderer(content_dir=request.content_dir)):
+        key = result.job.edition.key
+        if result.status == "failed":
+            broken[key] = f"{result.job.document}: {result.error}"
+        else:
+            pdfs.setdefault(key, {})[result.job.document] = result.path
+
+    senders = {}
+    for key, edition in editions.items():
+        senders[key] = request.sender or default_sender(edition)
+        if not senders[key] and key not in broken:
+            raise MailInputError(f"the {edition.region_id} clinic has no website to send "
+                                 f"from; give --from ADDRESS")
+
+    transport = SmtpTransport(request.smtp) if request.smtp else OutboxTransport(request.outbox)
+    log = SendLog(Path(request.output_dir) / "send-log.jsonl")
+    postman = Sender(transport, log, request.max_bytes, request.retries, request.retry_delay,
+                     request.resend, sleep)
+    maker = MessageMaker(TEMPLATES_DIR)
+    try:
+        for recipient in request.recipients:
+            key = recipient.edition_key
+            if key in broken or key not in editions:
+                yield Delivery(recipient, "failed", detail=f"the {key} handouts could not be "
+                               f"built: {broken.get(key, 'no such edition')}")
+                continue
+            edition = editions[key]
+            attachments = attachments_for(edition, pdfs[key])
+            message = maker.make(edition, recipient, attachments, senders[key])
+            if request.dry_run:
+                already = delivery_key(recipient, attachments, transport.destination) in log.keys
+                yield Delivery(recipient, "would send", len(message.as_bytes()),
+                               files=[(a.filename, len(a.data)) for a in attachments],
+                               already_sent=already and not request.resend)
+                continue
+            yield postman.deliver(recipient, message, attachments)
+    finally:
+        transport.close()
+
+
+def destination(request: SendRequest) -> str:
+    """Where the messages go, as a person would name it."""
+    if request.smtp:
+        return SmtpTransport(request.smtp).destination
+    return display_path(request.outbox)

@@ -1,0 +1,467 @@
+"""The command line: click commands that parse options, call one library function each, and
+print. Nothing here decides anything about handouts; the package does.
+
+Run with no command to build every handout into ./output.
+"""
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .documents import DOCUMENTS
+from .errors import HandoutError
+from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, display_path
+
+# Bad input exits 2 (like a usage error); a document that fails to render exits 1.
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+PASSWORD_VARIABLE = "IOP_SMTP_PASSWORD"
+
+
+class InputError(click.ClickException):
+    exit_code = EXIT_BAD_INPUT
+
+
+def edition_filters(verb: str):
+    """--region and --lang, shared by the commands that work on editions."""
+    def decorate(command):
+        command = click.option("--lang", "languages", multiple=True, metavar="CODE",
+                               help=f"{verb} only this language (repeatable), e.g. en, es, fr.")(command)
+        return click.option("--region", "regions", multiple=True, metavar="ID",
+                            help=f"{verb} only this region (repeatable). Default: all.")(command)
+    return decorate
+
+
+def content_option(command):
+    return click.option("--content", "content_dir", default=CONTENT_DIR,
+                        show_default="the shipped content",
+                        type=click.Path(file_okay=False, path_type=Path),
+                        help="Folder with the YAML content.")(command)
+
+
+def output_option(help_text: str):
+    return click.option("--out", "output_dir", type=click.Path(file_okay=False, path_type=Path),
+                        default=DEFAULT_OUTPUT_DIR, show_default="./output", help=help_text)
+
+
+def load_content(content_dir: Path):
+    from .content import ContentSet
+    if not content_dir.is_dir():
+        raise InputError(f"content folder {display_path(content_dir)} does not exist")
+    return ContentSet(content_dir)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="iop-handouts")
+@click.pass_context
+def cli(ctx):
+    """Make printable patient handouts about Intensive Outpatient Programs (IOP).
+
+    With no command, builds every handout into ./output/<region>/<language>/.
+
+    \b
+    Examples:
+      iop-handouts                      # build everything
+      iop-handouts build --region ca-qc --lang fr
+      iop-handouts regions
+    (From a checkout, `python generate.py ...` is the same command.)
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(build)
+
+
+def main():
+    """The console script's entry point."""
+    cli()
+
+
+@cli.command()
+@edition_filters("Build")
+@click.option("--doc", "documents", multiple=True, type=click.Choice(list(DOCUMENTS)),
+              help="Build only this document (repeatable). Default: all.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Documents rendered at once. Default: the number of CPUs.")
+@click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
+@output_option("Folder for the PDFs.")
+@click.option("--html", "write_html", is_flag=True,
+              help="Also write the HTML beside each PDF (for designers and measuring).")
+@click.option("--fold-marks", is_flag=True, help="Print fold guides on the brochure.")
+@click.option("--print-shop", is_flag=True,
+              help="Also make the print-shop edition (PDF/X-4, CMYK, bleed and crop marks) "
+                   "beside each office PDF, e.g. brochure-print.pdf.")
+@content_option
+def build(regions, languages, documents, jobs, force, output_dir, write_html, fold_marks,
+          print_shop, content_dir):
+    """Build the brochure and checklist PDFs for every region and language.
+
+    Only what changed since the last build is rendered; --force renders everything.
+
+    \b
+    Examples:
+      iop-handouts build
+      iop-handouts build --region us --region us-or --lang es
+      iop-handouts build --doc checklist --jobs 4 --force
+      iop-handouts build --out /tmp/handouts --html --fold-marks
+      iop-handouts build --print-shop      # adds brochure-print.pdf, checklist-print.pdf
+    """
+    from iop_handouts.build import BuildRequest
+    from iop_handouts.render import RenderOptions
+
+    request = BuildRequest(content_dir=content_dir, output_dir=output_dir, regions=regions,
+                           languages=languages, documents=documents, jobs=jobs, force=force,
+                           write_html=write_html, options=RenderOptions(fold_marks, print_shop))
+    code = run_build(request)
+    if code:
+        sys.exit(code)
+
+
+def run_build(request, quiet_up_to_date: bool = False) -> int:
+    """One build, reported on the terminal; returns the exit code."""
+    from iop_handouts import build as builder
+
+    progress = Progress(quiet_up_to_date)
+    try:
+        summary = builder.build(request, on_result=progress.show, total=progress.start)
+    except HandoutError as exc:
+        raise InputError(str(exc)) from None
+    finally:
+        progress.finish()
+    if summary.interrupted:
+        click.echo(f"\nInterrupted: {summary.count('built')} PDFs written; the manifest lists "
+                   f"them, and no partial files were left.", err=True)
+        return summary.exit_code
+    report_content_failures(summary.content_failures)
+    for result in summary.failures:
+        click.echo(f"Error: {result.job.name}: {result.error}", err=True)
+    if summary.nothing_to_do:
+        count = summary.up_to_date_count or summary.count("up to date")
+        click.echo(f"Nothing to do: all {count} PDFs are up to date (use --force to rebuild).")
+    else:
+        failed = len(summary.failures) + len(summary.content_failures)
+        click.echo(f"{summary.count('built')} built, {summary.count('up to date')} up to date, "
+                   f"{failed} failed in {summary.seconds:.1f} s.")
+    return summary.exit_code
+
+
+class Progress:
+    """A progress bar on a terminal; one plain line per document otherwise (logs, CI)."""
+
+    def __init__(self, quiet_up_to_date: bool = False):
+        self.bar = None
+        self.quiet_up_to_date = quiet_up_to_date
+
+    def start(self, total: int) -> None:
+        if sys.stdout.isatty() and total:
+            self.bar = click.progressbar(length=total, label="Building",
+                                         item_show_func=lambda r: r.job.name if r else None)
+            self.bar.__enter__()
+
+    def show(self, result) -> None:
+        if self.bar is not None:
+            self.bar.update(1, result)
+        elif result.status == "failed":
+            click.echo(f"failed     {result.job.relative_path}")
+        elif result.status == "built" or not self.quiet_up_to_date:
+            click.echo(f"{result.status:<10} {result.job.relative_path} "
+                       f"({result.size // 1024} KB, {result.pages} "
+                       f"page{'s' * (result.pages != 1)})")
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def report_content_failures(failures):
+    """One line per distinct problem: a typo in a shared file breaks many editions at once."""
+    grouped: dict[str, list[str]] = {}
+    for edition, error in failures:
+        grouped.setdefault(str(error), []).append(edition)
+    for message, editions in grouped.items():
+        click.echo(f"Error: {message} [{', '.join(editions)}]", err=True)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for other programs.")
+@content_option
+def regions(as_json, content_dir):
+    """List the regions with their languages, paper and crisis lines.
+
+    \b
+    Examples:
+      iop-handouts regions
+      iop-handouts regions --json
+    """
+    import json
+
+    from .content import region_summaries
+
+    try:
+        rows = region_summaries(load_content(content_dir))
+    except HandoutError as exc:
+        raise InputError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    header = f"{'region':<7} {'languages':<10} {'paper':<6} {'emergency':<10} crisis lines"
+    click.echo(header)
+    click.echo("-" * len(header))
+    for row in rows:
+        lines = "; ".join(f"{line['name']} ({', '.join(line['reach'])})"
+                          for line in row["crisis_lines"])
+        click.echo(f"{row['id']:<7} {','.join(row['languages']):<10} {row['paper']:<6} "
+                   f"{' or '.join(row['emergency']):<10} {lines}")
+
+
+@cli.command()
+@click.option("--to", "addresses", multiple=True, metavar="ADDRESS",
+              help="Send to this address (repeatable), with --region and --lang.")
+@click.option("--region", default="us", show_default=True, metavar="ID",
+              help="Region of the handouts sent to --to addresses.")
+@click.option("--lang", "language", default=None, metavar="CODE",
+              help="Language for --to addresses. Default: the region's first language.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Recipient list with the columns email,name,region,language.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Send to the valid recipients even if some rows are bad.")
+@click.option("--from", "sender", metavar="ADDRESS",
+              help="Sender. Default: handouts@ the clinic's website domain.")
+@click.option("--smtp-host", metavar="HOST", help="Send over SMTP instead of to the outbox.")
+@click.option("--smtp-port", type=click.IntRange(1, 65535), help="Default: 25, 587 or 465.")
+@click.option("--starttls", "security", flag_value="starttls", help="Upgrade to TLS (STARTTLS).")
+@click.option("--ssl", "security", flag_value="ssl", help="TLS from the start (SMTPS).")
+@click.option("--smtp-user", metavar="USER",
+              help=f"Log in as USER; the password is read from ${PASSWORD_VARIABLE}.")
+@click.option("--max-size", type=click.FloatRange(min=0.01), default=10, show_default=True,
+              help="Largest message to send, in MB.")
+@click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Tries after a temporary failure (4xx reply, dropped connection).")
+@click.option("--retry-delay", type=click.FloatRange(min=0), default=2.0, show_default=True,
+              help="Seconds before the first retry; doubled each time.")
+@click.option("--resend", is_flag=True, help="Send again what the send log says was sent.")
+@click.option("--dry-run", is_flag=True, help="List who would get what; send nothing.")
+@output_option("Folder of the PDFs, the outbox and the send log.")
+@content_option
+def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host, smtp_port,
+          security, smtp_user, max_size, retries, retry_delay, resend, dry_run, output_dir,
+          content_dir):
+    """Email the brochure and checklist to patients and referral partners.
+
+    Each recipient gets one message with the PDFs of their region and language (built
+    first if out of date) and the crisis lines in the body. Without --smtp-host, messages
+    are written to output/outbox/ as .eml files. The send log (output/send-log.jsonl)
+    keeps a rerun from sending anything twice.
+
+    \b
+    Examples:
+      iop-handouts email --to ana@example.org --region us --lang es
+      iop-handouts email --csv recipients.csv --dry-run
+      IOP_SMTP_PASSWORD=... iop-handouts email --csv recipients.csv \\
+          --smtp-host smtp.example.org --starttls --smtp-user clinic --from clinic@example.org
+    """
+    import os
+
+    from . import mail
+
+    if not addresses and not csv_path:
+        raise click.UsageError("say who gets the handouts: --to ADDRESS or --csv FILE")
+    if (security or smtp_port) and not smtp_host:
+        raise click.UsageError("--starttls, --ssl and --smtp-port need --smtp-host")
+    password = os.environ.get(PASSWORD_VARIABLE) if smtp_user else None
+    if smtp_user and not password and not dry_run:
+        raise InputError(f"--smtp-user needs the password in the environment variable "
+                         f"{PASSWORD_VARIABLE}")
+    content = load_content(content_dir)
+    try:
+        recipients, problems = mail.gather_recipients(addresses, region, language, csv_path,
+                                                      content)
+    except HandoutError as exc:
+        raise InputError(str(exc)) from None
+    for problem in problems:
+        click.echo(f"{'Invalid' if problem.blocking else 'Warning'}: {problem}", err=True)
+    blocking = [p for p in problems if p.blocking]
+    if blocking and not skip_invalid:
+        raise InputError(f"{len(blocking)} recipient{'s' * (len(blocking) != 1)} not valid; "
+                         f"nothing was sent (fix them, or use --skip-invalid)")
+    if not recipients:
+        raise InputError("no valid recipients; nothing was sent")
+
+    smtp = mail.SmtpSettings(smtp_host, smtp_port, security or "plain", smtp_user, password) \
+        if smtp_host else None
+    request = mail.SendRequest(
+        tuple(recipients), content_dir=content_dir, output_dir=output_dir, smtp=smtp,
+        sender=sender, max_bytes=int(max_size * 1024 * 1024), retries=retries,
+        retry_delay=retry_delay, resend=resend, dry_run=dry_run)
+    counts = {"sent": 0, "already sent": 0, "failed": 0, "would send": 0}
+    try:
+        for delivery in mail.send_handouts(request):
+            counts[delivery.status] += 1
+            click.echo(delivery_line(delivery), err=delivery.status == "failed")
+    except HandoutError as exc:
+        # The whole run cannot go on (the login was refused, TLS failed): stop here.
+        raise InputError(f"{exc}; {counts['sent']} sent before this") from None
+
+    where = mail.destination(request)
+    if dry_run:
+        click.echo(f"Dry run: {counts['would send']} message(s) would go to {where}; "
+                   f"nothing was sent.")
+        return
+    click.echo(f"{counts['sent']} sent to {where}, {counts['already sent']} already sent, "
+               f"{counts['failed']} failed.")
+    if counts["failed"]:
+        sys.exit(EXIT_FAILED)
+
+
+def delivery_line(delivery) -> str:
+    """One line per recipient: what happened, to whom, with which edition."""
+    recipient = delivery.recipient
+    key = recipient.edition_key
+    if delivery.status == "would send":
+        files = ", ".join(f"{name} ({size // 1024} KB)" for name, size in delivery.files)
+        note = " (already sent; --resend to send again)" if delivery.already_sent else ""
+        return (f"would send   {recipient.email} [{key}]: {files}; message "
+                f"{delivery.size // 1024} KB{note}")
+    line = f"{delivery.status:<12} {recipient.email} [{key}]"
+    if delivery.status == "sent":
+        line += f" ({delivery.size // 1024} KB"
+        line += f", after {delivery.attempts} tries)" if delivery.attempts > 1 else ")"
+    if delivery.detail:
+        line += f": {delivery.detail}"
+    return line
+
+
+@cli.command()
+@edition_filters("Check")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for other programs.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@output_option("Folder of the built PDFs to read.")
+@content_option
+def check(regions, languages, as_json, strict, output_dir, content_dir):
+    """Check that the content is safe to print.
+
+    Crisis lines (present, open 24/7, sourced, verified in the last 180/365 days, valid
+    numbers, and printed in the built PDFs), reading level, plain-language rules, type size
+    and contrast from the stylesheets, and review records. Exit code 0 when there is no
+    error (warnings allowed unless --strict), 1 otherwise. Build first, so the PDFs can be read.
+
+    \b
+    Examples:
+      iop-handouts build && iop-handouts check
+      iop-handouts check --region us --lang es
+      iop-handouts check --json > check.json
+    """
+    import json
+
+    from .checks import run_checks
+    from .paths import STYLES_DIR
+    from .render import Renderer
+
+    content = load_content(content_dir)
+    known = content.region_ids()
+    for region_id in regions:
+        if region_id not in known:
+            raise InputError(f"no such region '{region_id}' (known regions: {', '.join(known)})")
+    report = run_checks(content_dir, output_dir, STYLES_DIR, Renderer(content_dir=content_dir),
+                        regions, languages)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        print_report(report)
+    if report.count("error") or (strict and report.count("warning")):
+        sys.exit(EXIT_FAILED)
+
+
+def print_report(report):
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings = sorted(report.findings, key=lambda f: (order[f.severity], f.rule, f.where))
+    if findings:
+        click.echo("| severity | rule | where | what is wrong | how to fix |")
+        click.echo("|---|---|---|---|---|")
+        for f in findings:
+            click.echo(f"| {f.severity} | {f.rule} | {f.where} | {f.problem} | {f.fix} |")
+        click.echo()
+    click.echo("Reading level (whole documents):")
+    for row in report.reading:
+        if row["part"] == "whole document":
+            editions = ", ".join(row["editions"])
+            click.echo(f"  {row['document']:<9} {row['language']}  {row['verdict']:<7} "
+                       f"{row['summary']}  [{editions}]")
+    click.echo("PEMAT-style scores (automatable items; 70% or more is good):")
+    for row in report.pemat:
+        click.echo(f"  {row['document']:<9} understandability {row['understandability']}%, "
+                   f"actionability {row['actionability']}%  [{', '.join(row['editions'])}]")
+    for note in report.notes:
+        click.echo(f"Note: {note}")
+    click.echo(f"{report.count('error')} error(s), {report.count('warning')} warning(s).")
+
+
+@cli.command()
+@output_option("Folder of the built PDFs.")
+@content_option
+def preview(output_dir, content_dir):
+    """Draw PNG thumbnails of every page of every built PDF, and the catalog page.
+
+    Thumbnails go beside their PDFs (brochure-page1.png, ...) and are redrawn only when their
+    PDF changed. output/index.html lists every edition; it opens from disk, no server needed.
+
+    \b
+    Examples:
+      iop-handouts preview
+      iop-handouts build --region us && iop-handouts preview
+    """
+    from .catalog import refresh
+
+    drawn, index = refresh(load_content(content_dir), output_dir)
+    for pdf in drawn:
+        click.echo(f"drew {display_path(pdf)}")
+    click.echo(f"{len(drawn)} PDF(s) drawn; catalog: {display_path(index)}")
+
+
+@cli.command()
+@output_option("Folder for the PDFs.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Documents rendered at once. Default: the number of CPUs.")
+@content_option
+def watch(output_dir, jobs, content_dir):
+    """Rebuild the affected handouts whenever content, templates or styles change.
+
+    Prints what it rebuilt and any content error, and keeps watching. Ctrl-C stops it.
+
+    \b
+    Examples:
+      iop-handouts watch
+      iop-handouts watch --out /tmp/preview
+    """
+    import watchfiles
+
+    from .build import BuildRequest
+    from .paths import STYLES_DIR, TEMPLATES_DIR
+
+    load_content(content_dir)
+    request = BuildRequest(content_dir=content_dir, output_dir=output_dir, jobs=jobs)
+    folders = [content_dir, TEMPLATES_DIR, STYLES_DIR]
+    run_build(request)
+    announced = False
+    try:
+        # yield_on_timeout: an empty first batch says the watcher is running, so "Watching"
+        # is printed only once a change can no longer be missed.
+        for changes in watchfiles.watch(*folders, debounce=300, step=50, rust_timeout=500,
+                                        yield_on_timeout=True, raise_interrupt=True):
+            if not changes:
+                if not announced:
+                    click.echo(f"Watching {', '.join(display_path(f) for f in folders)} "
+                               f"(Ctrl-C to stop).")
+                    announced = True
+                continue
+            names = sorted({display_path(Path(path)) for _, path in changes})
+            click.echo(f"Changed: {', '.join(names)}")
+            try:
+                run_build(request, quiet_up_to_date=True)
+            except click.ClickException as exc:  # bad content: say so and keep watching
+                click.echo(f"Error: {exc.format_message()}", err=True)
+            click.echo("Watching for changes...")
+    except KeyboardInterrupt:
+        pass
+    click.echo("Stopped watching.")
