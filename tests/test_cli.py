@@ -27,17 +27,12 @@ def test_version():
     assert result.exit_code == 0 and iop_handouts.__version__ in result.output
 
 
-def test_no_arguments_builds_everything_into_output(monkeypatch, tmp_path):
-    # The default output folder is the project's output/; run a copy of the CLI's default
-    # with it pointed elsewhere so the test leaves the working tree alone.
-    import generate
-    monkeypatch.setattr(generate, "DEFAULT_OUTPUT_DIR", tmp_path)
-    for param in generate.build.params:
-        if param.name == "output_dir":
-            monkeypatch.setattr(param, "default", tmp_path)
+def test_no_arguments_builds_everything_into_output_of_the_current_folder(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
     result = run_cli()
     assert result.exit_code == 0, result.output
-    built = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.pdf")}
+    out = tmp_path / "output"
+    built = {p.relative_to(out).as_posix() for p in out.rglob("*.pdf")}
     assert {"us/en/brochure.pdf", "us/en/checklist.pdf", "ca-qc/fr/brochure.pdf"} <= built
     editions, failures = ContentSet().editions()
     assert not failures and len(built) == 2 * len(editions)
