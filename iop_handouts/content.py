@@ -91,6 +91,11 @@ class ContentSet:
 
     def _file(self, path: Path) -> Source:
         if path not in self._files:
+            # A link (or a ../ path) that leads out of the content folder is refused: content
+            # is what a person reviewed in this folder, nothing else.
+            if path.exists() and not path.resolve().is_relative_to(self.content_dir.resolve()):
+                raise ContentError(path, "leads outside the content folder (a link to "
+                                         f"{path.resolve()}); copy the file in instead")
             self._files[path] = load_yaml(path)
         return self._files[path]
 

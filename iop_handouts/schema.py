@@ -10,6 +10,7 @@ from .sources import Source
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/\S*)?$")]
+HexColor = Annotated[str, StringConstraints(pattern=r"^#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")]
 RegionId = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z0-9]+)*$")]
 LocalText = dict[LanguageCode, Text]
 ReviewStatus = Literal[
@@ -203,7 +204,7 @@ class Clinic(Strict):
     phone: Text | None = None
     website: HttpsUrl | None = None
     logo: Logo | None = None
-    brand_color: Text | None = None
+    brand_color: HexColor | None = None
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -260,6 +261,8 @@ def _pattern_hint(location: tuple) -> str:
     last = names[-1] if names else ""
     if last in ("url", "source", "website"):
         return "a full https:// address"
+    if last == "brand_color":
+        return "a colour written #RRGGBB or #RGB, in quotes, e.g. \"#1F4E79\""
     if last == "country":
         return "two capital letters, e.g. US"
     if last == "id":

@@ -6,6 +6,7 @@ When files are layered (a region over its parent, a region's wording over a lang
 the merged data keeps, for every value, the file and line it came from.
 """
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,18 @@ from .errors import ContentError
 
 Location = tuple[str | int, ...]
 Origin = tuple[Path, int]
+
+# Limits that keep a careless or hostile file from taking the machine: the shipped files are
+# a few KB, nest 6 deep and use no aliases.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+MAX_ALIASES = 100
+MAX_EXPANDED_NODES = 50_000
+# Characters a person cannot see, or that reorder what is printed ("988" shown as "889"):
+# C0 and C1 controls (tab and newline aside), zero-width and direction marks, bidi embeddings,
+# overrides and isolates, and the byte-order mark.
+INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
+                       "\u2066-\u2069\ufeff]")
 
 
 @dataclass
@@ -98,6 +111,10 @@ def load_yaml(path: Path) -> Source:
     """Parse one YAML file; raise ContentError (never a traceback) for any problem."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ContentError(path, f"the file is {size:,} bytes; content files are limited "
+                                     f"to {MAX_FILE_BYTES // 1024 // 1024} MB")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ContentError(path, "file not found") from None
@@ -106,34 +123,90 @@ def load_yaml(path: Path) -> Source:
     except OSError as exc:
         raise ContentError(path, f"cannot read the file: {exc.strerror}") from None
 
+    # A control character YAML refuses, or turns into a line break (U+0085), is reported at
+    # its line here; the others are reported with their field once the file is parsed.
+    hidden = INVISIBLE.search(text)
+    hidden_error = ContentError(
+        path, f"holds the invisible or control character U+{ord(hidden.group()):04X}, which "
+              f"can hide or reorder what is printed; delete it and retype the text",
+        text.count("\n", 0, hidden.start()) + 1) if hidden else None
+
     # libyaml's parser when PyYAML was built with it: several times faster, same results.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
         if node is None:
             raise ContentError(path, "the file is empty")
+        _check_size(path, node)
         origins: dict[Location, Origin] = {}
         _map_lines(path, node, (), origins)
         data = loader.construct_document(node)
+        if hidden_error:
+            raise hidden_error
     except yaml.MarkedYAMLError as exc:
+        if hidden_error:
+            raise hidden_error from None
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise ContentError(path, f"YAML syntax error: {problem}",
                            mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
-        raise ContentError(path, f"YAML error: {exc}") from None
+        raise (hidden_error or ContentError(path, f"YAML error: {exc}")) from None
+    except RecursionError:
+        raise ContentError(path, f"the file nests more than {MAX_DEPTH} levels deep") from None
     finally:
         loader.dispose()
     return Source(path, data, origins)
 
 
+def _check_size(path: Path, root: yaml.Node) -> None:
+    """Refuse, before anything is expanded, a file whose aliases (*name) would multiply it
+    (a "billion laughs" file is a few hundred bytes) or that nests too deeply."""
+    sizes: dict[int, int] = {}
+    aliases = 0
+
+    def size(node, depth):
+        nonlocal aliases
+        if depth > MAX_DEPTH:
+            raise ContentError(path, f"the file nests more than {MAX_DEPTH} levels deep",
+                               node.start_mark.line + 1)
+        if id(node) in sizes:
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise ContentError(path, f"more than {MAX_ALIASES} aliases (*name); write the "
+                                         f"values out instead", node.start_mark.line + 1)
+            return sizes[id(node)]
+        sizes[id(node)] = 1  # a node that contains itself counts once
+        children = [n for pair in node.value for n in pair] \
+            if isinstance(node, yaml.MappingNode) else \
+            node.value if isinstance(node, yaml.SequenceNode) else []
+        total = 1 + sum(size(child, depth + 1) for child in children)
+        if total > MAX_EXPANDED_NODES:
+            raise ContentError(path, f"the file expands to more than {MAX_EXPANDED_NODES} "
+                                     f"values (its aliases repeat too much)",
+                               node.start_mark.line + 1)
+        sizes[id(node)] = total
+        return total
+    size(root, 0)
+
+
 def _map_lines(path: Path, node: yaml.Node, location: Location, origins: dict) -> None:
     origins[location] = (path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, yaml.ScalarNode):
+        found = INVISIBLE.search(node.value)
+        if found:
+            raise ContentError(path, f"holds the invisible or control character "
+                                     f"U+{ord(found.group()):04X}, which can hide or reorder "
+                                     f"what is printed; delete it and retype the text",
+                               node.start_mark.line + 1, format_location(location))
+    elif isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value
             line = key_node.start_mark.line + 1
+            if isinstance(key_node, yaml.ScalarNode) and INVISIBLE.search(key):
+                raise ContentError(path, "a field name holds an invisible or control "
+                                         "character; retype it", line)
             if key in seen:
                 # PyYAML silently keeps the last of two equal keys; a person meant one of them.
                 raise ContentError(path, f"'{key}' appears twice (first on line {seen[key]})",

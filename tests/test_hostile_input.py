@@ -1,0 +1,80 @@
+"""Hostile or careless content files: each is refused with one line naming the file (and the
+line and field where there is one), quickly and without a traceback."""
+
+import os
+import re
+import time
+
+import pytest
+
+from conftest import run_cli
+
+US_OREGON = ("--region", "us-or", "--lang", "en")
+
+
+def build_error(content, tmp_path) -> str:
+    started = time.monotonic()
+    result = run_cli("build", *US_OREGON, "--content", content, "--out", tmp_path / "out")
+    assert time.monotonic() - started < 60  # not minutes of expanding a bomb
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    [line] = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert not list((tmp_path / "out").rglob("*.pdf"))
+    return line
+
+
+def replace_in(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_an_alias_bomb_is_refused_before_it_is_expanded(content, tmp_path):
+    rows = ["lol0: &l0 [x, x, x, x, x, x, x, x, x]"]
+    rows += [f"lol{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 9)]
+    path = content / "regions/us-or.yaml"
+    path.write_text(path.read_text() + "\n".join(rows) + "\n")
+    message = build_error(content, tmp_path)
+    assert re.search(r"regions/us-or\.yaml, line \d+: the file expands to more than", message)
+
+
+def test_deep_nesting_is_refused(content, tmp_path):
+    path = content / "clinics/riverbend.yaml"
+    path.write_text(path.read_text() + "".join(" " * i + f"k{i}:\n" for i in range(990))
+                    + " " * 990 + "x: 1\n")
+    message = build_error(content, tmp_path)
+    assert "riverbend.yaml, line 45: the file nests more than 32 levels deep" in message
+
+
+def test_a_huge_file_is_refused(content, tmp_path):
+    path = content / "clinics/riverbend.yaml"
+    path.write_text(path.read_text() + "# " + "x" * (2 * 1024 * 1024) + "\n")
+    assert "content files are limited to 1 MB" in build_error(content, tmp_path)
+
+
+def test_a_link_out_of_the_content_folder_is_refused(content, tmp_path):
+    outside = tmp_path / "elsewhere.yaml"
+    clinic = content / "clinics/riverbend.yaml"
+    outside.write_text(clinic.read_text())
+    clinic.unlink()
+    os.symlink(outside, clinic)
+    message = build_error(content, tmp_path)
+    assert "clinics/riverbend.yaml: leads outside the content folder" in message
+
+
+@pytest.mark.parametrize("character", ["\u202e", "\u200b", "\u2066", "\ufeff", "\x07", "\x85"])
+def test_invisible_and_direction_characters_are_refused(content, tmp_path, character):
+    path = content / "regions/us.yaml"
+    replace_in(path, 'display: "1-800-662-4357"', f'display: "1-800-662-{character}4357"')
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "display" in text and "662-" in text)
+    message = build_error(content, tmp_path)
+    assert f"regions/us.yaml, line {line}" in message and f"U+{ord(character):04X}" in message
+    if character not in "\x07\x85":  # YAML itself refuses these, or reads one as a line break
+        assert "field 'crisis_lines[2].reach[0].display'" in message
+
+
+@pytest.mark.parametrize("colour", ['"1F4E79"', '"#1F4E7"', '"navy"', '"#1F4E79; color: red"'])
+def test_colours_must_be_hex(content, tmp_path, colour):
+    replace_in(content / "clinics/riverbend.yaml", '"#1F4E79"', colour)
+    message = build_error(content, tmp_path)
+    assert "field 'brand_color'" in message and "#RRGGBB or #RGB" in message
