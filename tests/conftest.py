@@ -1,50 +1,12 @@
-"""Shared fixtures: the shipped content built once, and copies of it to break on purpose."""
+"""Shared fixtures: the shipped content built once, and copies of it to break on purpose.
+Helpers are in helpers.py."""
 
-import re
 import shutil
-from pathlib import Path
 
 import pytest
-import yaml
-from click.testing import CliRunner
-from pypdf import PdfReader
 
-import generate
-from iop_handouts.paths import CONTENT_DIR
-
-PROJECT = Path(__file__).resolve().parent.parent
-
-
-def run_cli(*args):
-    """Run the CLI in-process, as a person would from the shell."""
-    return CliRunner().invoke(generate.cli, [str(a) for a in args], catch_exceptions=False)
-
-
-def pdf_text(path) -> str:
-    """All text of a PDF with whitespace collapsed, so line breaks do not matter."""
-    reader = PdfReader(path)
-    return normalise(" ".join(page.extract_text() for page in reader.pages))
-
-
-def normalise(text: str) -> str:
-    # A line may break after a hyphen ("relapse-\nprevention"): join it back.
-    return re.sub(r"-\s+", "-", re.sub(r"\s+", " ", text)).strip()
-
-
-def strings_in(data):
-    """Every string value in a YAML document, depth first."""
-    if isinstance(data, str):
-        yield data
-    elif isinstance(data, dict):
-        for value in data.values():
-            yield from strings_in(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from strings_in(value)
-
-
-def load(path):
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+# PROJECT and run_cli are also imported from here by test modules written before helpers.py.
+from helpers import CONTENT_DIR, PROJECT, run_cli  # noqa: F401
 
 
 @pytest.fixture(scope="session")

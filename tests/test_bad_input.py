@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from conftest import pdf_text, run_cli
+from helpers import edit, line_of, pdf_text, run_cli
 from iop_handouts.content import ContentSet
 from iop_handouts.errors import RenderError
 from iop_handouts.paths import STYLES_DIR, TEMPLATES_DIR
@@ -30,16 +30,6 @@ def good_build(content, tmp_path):
 
 # The US English edition with the example clinic that has a logo and a brand colour.
 US_OREGON = ("--region", "us-or", "--lang", "en")
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def line_of(path, needle):
-    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
 
 
 def build_fails(content, out, exit_code=2):

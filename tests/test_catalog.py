@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from conftest import PROJECT, run_cli
+from helpers import PROJECT, edit, run_cli
 from iop_handouts.content import ContentSet
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -56,7 +56,7 @@ def test_every_page_of_every_pdf_has_a_thumbnail(catalog):
         assert 355 <= width <= 365 and height > 100
 
 
-def test_thumbnails_are_redrawn_only_when_their_pdf_changed(catalog, tmp_path):
+def test_thumbnails_are_redrawn_only_when_their_pdf_changed(catalog, content, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(catalog, out)
     first = run_cli("preview", "--out", out)
@@ -64,11 +64,8 @@ def test_thumbnails_are_redrawn_only_when_their_pdf_changed(catalog, tmp_path):
     thumbnail = out / "nz/en/brochure-page1.png"
     before = thumbnail.stat().st_mtime_ns
     untouched = (out / "au/en/brochure-page1.png").stat().st_mtime_ns
-    edited = Path(PROJECT / "content")  # the PDF changes when it is rebuilt from other content
-    content = tmp_path / "content"
-    shutil.copytree(edited, content)
-    path = content / "regions/nz.yaml"
-    path.write_text(path.read_text().replace('en: "Free."', 'en: "Free, day and night."', 1))
+    # The PDF changes when it is rebuilt from other content.
+    edit(content / "regions/nz.yaml", 'en: "Free."', 'en: "Free, day and night."')
     rebuilt = run_cli("build", "--region", "nz", "--content", content, "--out", out)
     assert rebuilt.exit_code == 0
     assert thumbnail.stat().st_mtime_ns != before
@@ -167,12 +164,12 @@ def test_watch_rebuilds_what_changed_and_stops_cleanly(content, tmp_path):
         read_until(r"^Watching ")
         before = (out / "nz/en/brochure.pdf").read_bytes()
         path = content / "regions/nz.yaml"
-        path.write_text(path.read_text().replace('en: "Free."', 'en: "Free, any time."', 1))
+        edit(path, 'en: "Free."', 'en: "Free, any time."')
         read_until(r"^built\s+nz/en/brochure.pdf")
         read_until(r"^Watching for changes")
         assert (out / "nz/en/brochure.pdf").read_bytes() != before
         # A content error is reported and the watcher keeps going.
-        path.write_text(path.read_text().replace("paper: a4", "paper: legal", 1))
+        edit(path, "paper: a4", "paper: legal")
         read_until(r"Error: .*nz.yaml.*paper")
         read_until(r"^Watching for changes")
         assert watcher.poll() is None

@@ -9,18 +9,12 @@ from datetime import date
 
 import pytest
 
-from conftest import PROJECT, run_cli
+from helpers import PROJECT, edit, run_cli
 from iop_handouts.checks import run_checks, undefined_abbreviations, sections_without_heading
 from iop_handouts.paths import STYLES_DIR
 from iop_handouts.render import Renderer
 
 TODAY = date(2026, 11, 27)
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def findings(content, built, rule, region="us", language="en", styles=STYLES_DIR, today=TODAY):

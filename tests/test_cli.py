@@ -4,9 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import PROJECT, run_cli
-
 import iop_handouts
+from helpers import PROJECT, run_cli
 from iop_handouts.content import ContentSet
 
 

@@ -8,10 +8,10 @@ import sys
 import pytest
 from pypdf import PdfReader
 
-from conftest import CONTENT_DIR, load, normalise, pdf_text, run_cli, strings_in
+from helpers import (CONTENT_DIR, DOCUMENTS, load, normalise, pdf_text, printed_strings, run_cli,
+                     struct_elements)
 
 POINTS_PER_INCH = 72
-DOCUMENTS = ("brochure", "checklist")
 
 
 def page_size_inches(page):
@@ -32,20 +32,14 @@ def test_checklist_is_one_letter_portrait_page(built):
 def test_every_brochure_text_appears_in_the_brochure(built):
     text = pdf_text(built / "us/en/brochure.pdf")
     data = load(CONTENT_DIR / "brochure.en.yaml")
-    data.pop("review")
-    for section in data["sections"]:
-        section.pop("review", None)
-        section.pop("id")
-    data.pop("panels")
-    missing = [s for s in strings_in(data) if normalise(s) not in text]
+    missing = [s for s in printed_strings(brochure=data) if normalise(s) not in text]
     assert not missing
 
 
 def test_every_checklist_text_appears_in_the_checklist(built):
     text = pdf_text(built / "us/en/checklist.pdf")
     data = load(CONTENT_DIR / "checklist.en.yaml")
-    data.pop("review")
-    missing = [s for s in strings_in(data) if normalise(s) not in text]
+    missing = [s for s in printed_strings(checklist=data) if normalise(s) not in text]
     assert not missing
 
 
@@ -114,20 +108,7 @@ def test_pdf_ua_markers_and_metadata(built, document):
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_one_h1_and_headings_in_order(built, document):
     reader = PdfReader(built / f"us/en/{document}.pdf")
-    tags = []
-
-    def walk(node):
-        node = node.get_object()
-        if isinstance(node, dict):
-            if node.get("/Type") == "/StructElem" or "/S" in node:
-                tags.append(str(node.get("/S")))
-            kids = node.get("/K")
-            if kids is not None:
-                for kid in kids if isinstance(kids, list) else [kids]:
-                    if hasattr(kid, "get_object") or isinstance(kid, dict):
-                        walk(kid)
-
-    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    tags = [str(element["/S"]) for element in struct_elements(reader)]
     headings = [int(t[2]) for t in tags if t in ("/H1", "/H2", "/H3", "/H4")]
     assert headings.count(1) == 1 and headings[0] == 1
     assert all(b - a <= 1 for a, b in zip(headings, headings[1:])), headings
@@ -137,19 +118,7 @@ def test_brochure_tags_follow_the_folded_reading_order(built):
     """Front cover, inside flap, the three inside panels, then the back cover: the order
     a person reads the folded sheet, whatever the panels' places on the sheet."""
     reader = PdfReader(built / "us/en/brochure.pdf")
-    texts = []
-
-    def walk(node):
-        node = node.get_object()
-        if isinstance(node, dict):
-            if node.get("/S") in ("/H1", "/H2"):
-                texts.append(node)
-            kids = node.get("/K")
-            for kid in (kids if isinstance(kids, list) else [kids]) if kids is not None else []:
-                if hasattr(kid, "get_object") or isinstance(kid, dict):
-                    walk(kid)
-
-    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    texts = [e for e in struct_elements(reader) if e["/S"] in ("/H1", "/H2")]
     pages = []
     for heading in texts:
         page = heading.get("/Pg")

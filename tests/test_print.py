@@ -9,7 +9,8 @@ import pytest
 import zxingcpp
 from pypdf import PdfReader
 
-from conftest import CONTENT_DIR, load, normalise, pdf_text, run_cli, strings_in
+from helpers import (CONTENT_DIR, DOCUMENTS, load, normalise, pdf_text, printed_strings, run_cli,
+                     struct_elements)
 
 POINTS = {"letter": 0.125 * 72, "a4": 3 / 25.4 * 72}
 
@@ -60,7 +61,7 @@ def test_print_shop_pdfs_are_pdf_x4_with_a_fogra39_output_intent(printed, docume
 
 
 def test_office_editions_are_unchanged_by_the_print_shop_option(printed, built):
-    for document in ("brochure", "checklist"):
+    for document in DOCUMENTS:
         office = (printed / "us-or/en" / f"{document}.pdf").read_bytes()
         assert office == (built / "us-or/en" / f"{document}.pdf").read_bytes()
         reader = PdfReader(printed / "us-or/en" / f"{document}.pdf")
@@ -72,12 +73,7 @@ def test_office_editions_are_unchanged_by_the_print_shop_option(printed, built):
 def test_print_shop_brochure_keeps_every_content_item_and_crisis_number(printed):
     text = pdf_text(printed / "us-or/en/brochure-print.pdf")
     data = load(CONTENT_DIR / "brochure.en.yaml")
-    for key in ("review", "panels"):
-        data.pop(key)
-    for section in data["sections"]:
-        section.pop("review", None)
-        section.pop("id")
-    assert [s for s in strings_in(data) if normalise(s) not in text] == []
+    assert [s for s in printed_strings(brochure=data) if normalise(s) not in text] == []
     for number in ("911", "988", "988lifeline.org", "838255", "1-800-662-4357"):
         assert number in text
 
@@ -140,18 +136,7 @@ def test_qr_code_is_vector_with_alt_text(printed):
                    for x in (page["/Resources"].get("/XObject") or {}).values()
                    if x.get_object().get("/Subtype") == "/Image" and
                    x.get_object().get("/Width") in (29, 33))
-    figures = []
-
-    def walk(node):
-        node = node.get_object()
-        if isinstance(node, dict):
-            if node.get("/S") == "/Figure":
-                figures.append(str(node.get("/Alt")))
-            kids = node.get("/K")
-            for kid in (kids if isinstance(kids, list) else [kids]) if kids is not None else []:
-                if hasattr(kid, "get_object") or isinstance(kid, dict):
-                    walk(kid)
-    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    figures = [str(e.get("/Alt")) for e in struct_elements(reader) if e["/S"] == "/Figure"]
     assert "QR code that opens our website: riverbend.example.org" in figures
 
 

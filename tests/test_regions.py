@@ -8,19 +8,14 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from conftest import CONTENT_DIR, load, normalise, pdf_text, run_cli, strings_in
+from helpers import (CONTENT_DIR, DOCUMENTS, edit, load, normalise, pdf_text, printed_strings,
+                     run_cli, statuses)
 from iop_handouts import build as builder
 from iop_handouts.content import ContentSet
 from iop_handouts.render import Renderer
 
 SHIPPED = ContentSet().editions()[0]
 MM_PER_POINT = 25.4 / 72
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def numbers_of(edition) -> set[str]:
@@ -59,18 +54,13 @@ def test_quebec_replaces_canadas_crisis_line_and_puts_french_first():
         content.edition("ca", "fr").brochure.section("insurance").heading
 
 
-def printed_text(edition) -> str:
-    brochure = edition.brochure.model_dump(exclude={"review", "panels"})
-    for section in brochure["sections"]:
-        section.pop("review", None)
-        section.pop("id")
-    checklist = edition.checklist.model_dump(exclude={"review"})
-    return " ".join([*strings_in(brochure), *strings_in(checklist)])
+def printed_strings_of(edition) -> list[str]:
+    return printed_strings(edition.brochure.model_dump(), edition.checklist.model_dump())
 
 
 def test_regions_outside_the_us_drop_us_only_wording():
     for edition in SHIPPED:
-        text = printed_text(edition)
+        text = " ".join(printed_strings_of(edition))
         if edition.region_id.startswith("us"):
             assert "state license" in text or "licencia del estado" in text
         else:
@@ -151,7 +141,7 @@ def test_every_edition_carries_its_own_crisis_numbers_and_no_other_countrys(buil
     country = edition.region_id.split("-")[0]
     foreign = set().union(*(numbers_of(e) for e in SHIPPED if e.region_id.split("-")[0] != country))
     foreign -= own
-    for document in ("brochure", "checklist"):
+    for document in DOCUMENTS:
         text = pdf_text(built / edition.key / f"{document}.pdf")
         missing = {n for n in own if not appears(normalise(n), text)}
         assert not missing, (document, missing)
@@ -164,12 +154,7 @@ def test_every_edition_has_all_its_text(built, edition):
     """Accented Spanish and French must come out of the PDF as written: the font covers them."""
     text = pdf_text(built / edition.key / "brochure.pdf") + " " + \
         pdf_text(built / edition.key / "checklist.pdf")
-    brochure = edition.brochure.model_dump(exclude={"review", "panels"})
-    for section in brochure["sections"]:
-        section.pop("review", None)
-        section.pop("id")
-    checklist = edition.checklist.model_dump(exclude={"review"})
-    missing = [s for s in [*strings_in(brochure), *strings_in(checklist)] if normalise(s) not in text]
+    missing = [s for s in printed_strings_of(edition) if normalise(s) not in text]
     assert not missing
 
 
@@ -180,7 +165,7 @@ def test_translated_pdfs_hold_no_english_labels(built, language):
     english = {k: v for k, v in english.items()
                if v != load(CONTENT_DIR / f"common.{language}.yaml")["labels"][k]}
     for edition in (e for e in SHIPPED if e.language == language):
-        for document in ("brochure", "checklist"):
+        for document in DOCUMENTS:
             text = pdf_text(built / edition.key / f"{document}.pdf")
             found = [label for label in english.values()
                      if len(label) > 3 and label not in ("Chat",) and normalise(label) in text]
@@ -222,11 +207,6 @@ def manifest_matches_files(out):
         assert len(entry["inputs"]) == 64
     assert not list(out.rglob("*.tmp"))
     return manifest
-
-
-def statuses(output):
-    """{'nz/en/brochure.pdf': 'built', ...} from the build's one-line-per-job output."""
-    return {m[1]: m[0] for m in re.findall(r"^(built|up to date|failed)\s+(\S+)", output, re.M)}
 
 
 def test_incremental_build_force_and_one_changed_region(content, tmp_path):

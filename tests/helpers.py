@@ -1,0 +1,108 @@
+"""What the tests share: running the command line, reading PDFs, editing content copies, and
+what a piece of content should produce. Fixtures are in conftest.py."""
+
+import re
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+import generate
+from iop_handouts.paths import CONTENT_DIR
+
+PROJECT = Path(__file__).resolve().parent.parent
+DOCUMENTS = ("brochure", "checklist")
+
+__all__ = ["PROJECT", "CONTENT_DIR", "DOCUMENTS", "run_cli", "statuses", "pdf_text", "normalise",
+           "struct_elements", "load", "strings_in", "printed_strings", "edit", "line_of"]
+
+
+# --- the command line ------------------------------------------------------------------------
+
+def run_cli(*args, env=None):
+    """Run the CLI in-process, as a person would from the shell. Tests run the command line
+    through here (only those that need a separate process start one themselves)."""
+    return CliRunner().invoke(generate.cli, [str(a) for a in args], env=env,
+                              catch_exceptions=False)
+
+
+def statuses(output) -> dict[str, str]:
+    """{'nz/en/brochure.pdf': 'built', ...} from the build's one-line-per-job output."""
+    return {m[1]: m[0] for m in re.findall(r"^(built|up to date|failed)\s+(\S+)", output, re.M)}
+
+
+# --- reading PDFs ----------------------------------------------------------------------------
+
+def pdf_text(path) -> str:
+    """All text of a PDF with whitespace collapsed, so line breaks do not matter."""
+    reader = PdfReader(path)
+    return normalise(" ".join(page.extract_text() for page in reader.pages))
+
+
+def normalise(text: str) -> str:
+    # A line may break after a hyphen ("relapse-\nprevention"): join it back.
+    return re.sub(r"-\s+", "-", re.sub(r"\s+", " ", text)).strip()
+
+
+def struct_elements(reader: PdfReader):
+    """Every element of a tagged PDF's structure tree that has a type (/S), in reading
+    order (depth first)."""
+    def walk(node):
+        node = node.get_object()
+        if not isinstance(node, dict):
+            return
+        if "/S" in node:
+            yield node
+        kids = node.get("/K")
+        for kid in (kids if isinstance(kids, list) else [kids]) if kids is not None else []:
+            if hasattr(kid, "get_object") or isinstance(kid, dict):
+                yield from walk(kid)
+    yield from walk(reader.trailer["/Root"]["/StructTreeRoot"])
+
+
+# --- content ---------------------------------------------------------------------------------
+
+def load(path):
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
+def strings_in(data):
+    """Every string value in a YAML document, depth first."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from strings_in(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from strings_in(value)
+
+
+def printed_strings(brochure: dict | None = None, checklist: dict | None = None) -> list[str]:
+    """Every string of a brochure and/or checklist (as loaded from YAML or dumped from an
+    edition) that is printed: review records, panel layout and section ids are not."""
+    strings = []
+    if brochure is not None:
+        brochure = {k: v for k, v in brochure.items() if k not in ("review", "panels")}
+        brochure["sections"] = [{k: v for k, v in section.items() if k not in ("review", "id")}
+                                for section in brochure["sections"]]
+        strings += strings_in(brochure)
+    if checklist is not None:
+        strings += strings_in({k: v for k, v in checklist.items() if k != "review"})
+    return strings
+
+
+def edit(path, old, new):
+    """Replace the first `old` in a file; `old` must be there."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path, needle) -> int:
+    """The number of the first line of a file holding `needle`."""
+    lines = Path(path).read_text().splitlines()
+    return next(number for number, line in enumerate(lines, 1) if needle in line)
+
