@@ -1,20 +1,39 @@
-"""Shared fixtures: the shipped content built once, and copies of it to break on purpose.
-Helpers are in helpers.py."""
+"""Shared fixtures: the shipped content built once, the print-shop editions added to a copy of
+that build, and copies of the content to break on purpose. Helpers are in helpers.py."""
 
 import shutil
 
 import pytest
 
 # PROJECT and run_cli are also imported from here by test modules written before helpers.py.
-from helpers import CONTENT_DIR, PROJECT, run_cli  # noqa: F401
+from helpers import CONTENT_DIR, PROJECT, run_cli, statuses  # noqa: F401
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """The shipped content, built once for the whole test session."""
+    """The shipped content, built once for the whole test session: every region, language
+    and document. Tests only read it; a test that changes files works on a copy."""
     out = tmp_path_factory.mktemp("output")
     result = run_cli("build", "--out", out)
     assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def printed(built, tmp_path_factory):
+    """A copy of `built` with print-shop editions added for us-or (letter) and gb (A4), so
+    the catalog holds both kinds of link.
+
+    The us-or office PDFs are deleted from the copy first, so the print-shop run renders
+    them again (gb's stay, and are up to date): test_print compares those with `built`'s."""
+    out = tmp_path_factory.mktemp("printed") / "output"
+    shutil.copytree(built, out)
+    for document in ("brochure", "checklist"):
+        (out / "us-or/en" / f"{document}.pdf").unlink()
+    result = run_cli("build", "--print-shop", "--region", "us-or", "--region", "gb", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert {"us-or/en/brochure.pdf", "us-or/en/checklist.pdf"} <= {
+        path for path, status in statuses(result.output).items() if status == "built"}
     return out
 
 

@@ -1,6 +1,7 @@
 """What the tests share: running the command line, reading PDFs, editing content copies, and
 what a piece of content should produce. Fixtures are in conftest.py."""
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -9,13 +10,15 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 import generate
+from iop_handouts.content import ContentSet
 from iop_handouts.paths import CONTENT_DIR
 
 PROJECT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ("brochure", "checklist")
 
 __all__ = ["PROJECT", "CONTENT_DIR", "DOCUMENTS", "run_cli", "statuses", "pdf_text", "normalise",
-           "struct_elements", "load", "strings_in", "printed_strings", "edit", "line_of"]
+           "struct_elements", "load", "strings_in", "printed_strings", "edit", "line_of",
+           "keep_regions", "editions_of", "pdf_paths"]
 
 
 # --- the command line ------------------------------------------------------------------------
@@ -34,10 +37,19 @@ def statuses(output) -> dict[str, str]:
 
 # --- reading PDFs ----------------------------------------------------------------------------
 
+_texts: dict[bytes, str] = {}
+
+
 def pdf_text(path) -> str:
-    """All text of a PDF with whitespace collapsed, so line breaks do not matter."""
-    reader = PdfReader(path)
-    return normalise(" ".join(page.extract_text() for page in reader.pages))
+    """All text of a PDF with whitespace collapsed, so line breaks do not matter.
+
+    Remembered by the file's bytes (not its name), so a rebuilt PDF is read again."""
+    data = Path(path).read_bytes()
+    key = hashlib.sha256(data).digest()
+    if key not in _texts:
+        reader = PdfReader(path)
+        _texts[key] = normalise(" ".join(page.extract_text() for page in reader.pages))
+    return _texts[key]
 
 
 def normalise(text: str) -> str:
@@ -106,3 +118,24 @@ def line_of(path, needle) -> int:
     lines = Path(path).read_text().splitlines()
     return next(number for number, line in enumerate(lines, 1) if needle in line)
 
+
+def keep_regions(content: Path, *region_ids) -> Path:
+    """Delete every region of a content copy but these (the shared "_" bases stay), so a
+    test that builds "everything" builds only a few editions."""
+    for path in (Path(content) / "regions").glob("*.yaml"):
+        if path.stem not in region_ids and not path.stem.startswith("_"):
+            path.unlink()
+    assert {e.region_id for e in editions_of(content)} == set(region_ids)
+    return content
+
+
+def editions_of(content=CONTENT_DIR, regions=(), languages=()):
+    """The editions a content folder holds (all of them valid)."""
+    editions, failures = ContentSet(content).editions(regions, languages)
+    assert not failures, failures
+    return editions
+
+
+def pdf_paths(editions, documents=DOCUMENTS, suffix="") -> set[str]:
+    """{'us/en/brochure.pdf', ...}: the PDFs a build of these editions writes."""
+    return {f"{e.key}/{d}{suffix}.pdf" for e in editions for d in documents}

@@ -5,8 +5,7 @@ import sys
 from pathlib import Path
 
 import iop_handouts
-from helpers import PROJECT, run_cli
-from iop_handouts.content import ContentSet
+from helpers import DOCUMENTS, PROJECT, editions_of, keep_regions, pdf_paths, run_cli
 
 
 def test_help_lists_examples_and_does_not_load_weasyprint():
@@ -26,24 +25,28 @@ def test_version():
     assert result.exit_code == 0 and iop_handouts.__version__ in result.output
 
 
-def test_no_arguments_builds_everything_into_output(monkeypatch, tmp_path):
-    # The default output folder is the project's output/; run a copy of the CLI's default
-    # with it pointed elsewhere so the test leaves the working tree alone.
+def test_no_arguments_builds_everything_into_output(monkeypatch, tmp_path, content):
+    # The defaults are the project's content/ and output/; point them at a copy of the
+    # content holding one region (two languages), and at an empty folder, so the test builds
+    # few PDFs and leaves the working tree alone.
     import generate
-    monkeypatch.setattr(generate, "DEFAULT_OUTPUT_DIR", tmp_path)
-    for param in generate.build.params:
+    keep_regions(content, "us")
+    out = tmp_path / "out"
+    for param in generate.cli.commands["build"].params:
         if param.name == "output_dir":
-            monkeypatch.setattr(param, "default", tmp_path)
+            monkeypatch.setattr(param, "default", out)
+        if param.name == "content_dir":
+            monkeypatch.setattr(param, "default", content)
     result = run_cli()
     assert result.exit_code == 0, result.output
-    built = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.pdf")}
-    assert {"us/en/brochure.pdf", "us/en/checklist.pdf", "ca-qc/fr/brochure.pdf"} <= built
-    editions, failures = ContentSet().editions()
-    assert not failures and len(built) == 2 * len(editions)
+    built = {p.relative_to(out).as_posix() for p in out.rglob("*.pdf")}
+    assert {"us/en/brochure.pdf", "us/en/checklist.pdf", "us/es/brochure.pdf"} <= built
+    assert built == pdf_paths(editions_of(content), DOCUMENTS)
 
 
 def test_html_is_written_beside_each_pdf_and_renders_alone(tmp_path):
-    result = run_cli("build", "--doc", "checklist", "--html", "--out", tmp_path)
+    result = run_cli("build", "--region", "us", "--lang", "en", "--doc", "checklist", "--html",
+                     "--jobs", "1", "--out", tmp_path)
     assert result.exit_code == 0, result.output
     html = (tmp_path / "us/en/checklist.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
