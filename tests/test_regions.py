@@ -193,7 +193,8 @@ def test_paper_size_follows_the_region(built, edition):
 
 
 def test_shipped_regions_and_languages():
-    assert {e.key for e in SHIPPED} == {
+    # At least these ship (a clinic may add its own regions); every one of them is valid.
+    assert {e.key for e in SHIPPED} >= {
         "us/en", "us/es", "us-or/en", "us-or/es", "ca/en", "ca/fr", "ca-qc/fr", "ca-qc/en",
         "gb/en", "ie/en", "au/en", "nz/en"}
 
@@ -296,8 +297,8 @@ def test_regions_table_and_json():
 def test_accessibility_checker_passes_every_edition(built):
     import subprocess
     import sys
-    paths = sorted(str(p) for p in built.rglob("*.pdf"))
-    assert len(paths) == 2 * len(SHIPPED)
+    assert {p.relative_to(built).as_posix() for p in built.rglob("*.pdf")} == pdf_paths(SHIPPED)
+    paths = sorted(str(built / p) for p in pdf_paths(SHIPPED))
     result = subprocess.run(
         [sys.executable, "-c", "from outloud.cli import main; main()", "--json", "-",
          "--fail-on", "never", *paths], capture_output=True, text=True, check=True)
