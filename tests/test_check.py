@@ -131,7 +131,7 @@ def test_sections_need_headings():
 def test_reader_and_call_to_action(content):
     assert findings(content, "plain.you") == []
     assert findings(content, "plain.call-to-action") == []
-    from iop_handouts.checks import READER_WORDS, ACTION_VERBS, Report, plain_language
+    from iop_handouts.checks import Report, plain_language
     from iop_handouts.content import ContentSet
     edition = ContentSet(content).edition("us", "en")
     report = Report()
@@ -140,7 +140,16 @@ def test_reader_and_call_to_action(content):
     outcomes = plain_language(report, edition, "checklist", parts, "test", None)
     assert not outcomes["reader"] and not outcomes["action"]
     assert {f.rule for f in report.findings} >= {"plain.you", "plain.call-to-action"}
-    assert READER_WORDS["es"] and ACTION_VERBS["fr"]
+    # Spanish and French have their own words for "you" and their own verbs.
+    for region, language, text in (("us", "es", "Pregunte a su equipo de atención."),
+                                   ("ca", "fr", "Demandez à votre équipe de soins.")):
+        edition = ContentSet(content).edition(region, language)
+        parts = [("title", ["Un titre"], [text])]
+        outcomes = plain_language(Report(), edition, "checklist", parts, "test", None)
+        assert outcomes["reader"] and outcomes["action"], language
+        english = [("title", ["A title"], ["Ask your care team."])]
+        outcomes = plain_language(Report(), edition, "checklist", english, "test", None)
+        assert not outcomes["reader"] and not outcomes["action"], language
 
 
 # --- typography ------------------------------------------------------------------------------
@@ -169,6 +178,7 @@ def test_small_body_text_is_an_error(content, styles):
 
 
 def test_small_crisis_numbers_are_an_error(content, styles):
+    assert findings(content, "typography.crisis-size", styles=styles) == []
     edit(styles / "base.css", "--crisis-number-size: 16pt;", "--crisis-number-size: 12pt;")
     assert findings(content, "typography.crisis-size", styles=styles)
 

@@ -7,11 +7,13 @@ import sys
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import BooleanObject
 
 from helpers import (CONTENT_DIR, DOCUMENTS, load, normalise, pdf_text, printed_strings, run_cli,
                      struct_elements)
 
 POINTS_PER_INCH = 72
+TRUE = BooleanObject(True)  # pypdf's booleans are all truthy: compare them with this
 
 
 def page_size_inches(page):
@@ -93,9 +95,9 @@ def test_pdf_ua_markers_and_metadata(built, document):
     reader = PdfReader(built / f"us/en/{document}.pdf")
     root = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root
-    assert root["/MarkInfo"]["/Marked"] is True or root["/MarkInfo"]["/Marked"] == True  # noqa: E712
+    assert root["/MarkInfo"]["/Marked"] == TRUE
     assert root["/Lang"] == "en"
-    assert root["/ViewerPreferences"]["/DisplayDocTitle"]
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"] == TRUE
     xmp = root["/Metadata"].get_object().get_data().decode()
     assert "pdfuaid:part" in xmp
     info = reader.metadata
