@@ -9,6 +9,12 @@ import pytest
 from helpers import CONTENT_DIR, PROJECT, run_cli, statuses  # noqa: F401
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "slow: needs a browser, a cluster, a waiting subprocess or many generated "
+                   "examples; `make test-fast` (pytest -m 'not slow') leaves these out")
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """The shipped content, built once for the whole test session: every region, language

@@ -2,9 +2,13 @@
 what a piece of content should produce. Fixtures are in conftest.py."""
 
 import hashlib
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 from pypdf import PdfReader
@@ -16,9 +20,15 @@ from iop_handouts.paths import CONTENT_DIR
 PROJECT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ("brochure", "checklist")
 
-__all__ = ["PROJECT", "CONTENT_DIR", "DOCUMENTS", "run_cli", "statuses", "pdf_text", "normalise",
-           "struct_elements", "load", "strings_in", "printed_strings", "edit", "line_of",
-           "keep_regions", "editions_of", "pdf_paths"]
+# A cross-section of the shipped editions, checked in the fast run (pytest -m "not slow"):
+# letter and A4, English, Spanish and French, a region that extends another. The full run
+# checks every edition.
+SAMPLE_EDITIONS = {"us/en", "us/es", "ca-qc/fr", "gb/en"}
+
+__all__ = ["PROJECT", "CONTENT_DIR", "DOCUMENTS", "SAMPLE_EDITIONS", "run_cli", "statuses",
+           "pdf_text", "normalise", "struct_elements", "outloud_reports", "load", "strings_in",
+           "printed_strings", "edit", "line_of", "keep_regions", "editions_of", "each_edition",
+           "pdf_paths"]
 
 
 # --- the command line ------------------------------------------------------------------------
@@ -71,6 +81,15 @@ def struct_elements(reader: PdfReader):
             if hasattr(kid, "get_object") or isinstance(kid, dict):
                 yield from walk(kid)
     yield from walk(reader.trailer["/Root"]["/StructTreeRoot"])
+
+
+def outloud_reports(paths) -> list[dict]:
+    """The accessibility checker's (outloud's) report on each PDF, as its JSON gives it."""
+    result = subprocess.run(
+        [sys.executable, "-c", "from outloud.cli import main; main()", "--json", "-",
+         "--fail-on", "never", *[str(p) for p in paths]],
+        capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)["results"]
 
 
 # --- content ---------------------------------------------------------------------------------
@@ -134,6 +153,12 @@ def editions_of(content=CONTENT_DIR, regions=(), languages=()):
     editions, failures = ContentSet(content).editions(regions, languages)
     assert not failures, failures
     return editions
+
+
+def each_edition(editions):
+    """Parameters for a test run once per edition; those outside SAMPLE_EDITIONS are slow."""
+    return [pytest.param(e, id=e.key, marks=() if e.key in SAMPLE_EDITIONS else pytest.mark.slow)
+            for e in editions]
 
 
 def pdf_paths(editions, documents=DOCUMENTS, suffix="") -> set[str]:

@@ -92,6 +92,7 @@ def test_catalog_lists_every_edition_with_working_relative_links(catalog):
     assert '<meta name="viewport"' in html and '<html lang="en">' in html
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
                     reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
 def test_catalog_in_a_real_browser(catalog, tmp_path):
@@ -133,6 +134,7 @@ def test_catalog_in_a_real_browser(catalog, tmp_path):
         driver.quit()
 
 
+@pytest.mark.slow
 def test_watch_rebuilds_what_changed_and_stops_cleanly(content, tmp_path):
     keep_regions(content, "nz", "au")
     out = tmp_path / "out"
