@@ -99,6 +99,7 @@ def test_catalog_in_a_real_browser(catalog, tmp_path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
@@ -128,8 +129,8 @@ def test_catalog_in_a_real_browser(catalog, tmp_path):
         link = driver.find_element(By.CSS_SELECTOR, '[data-edition="us/en/brochure"] a.office')
         target = link.get_attribute("href")
         link.click()
-        time.sleep(1)
-        assert driver.current_url == target and target.endswith("us/en/brochure.pdf")
+        WebDriverWait(driver, 30).until(lambda d: d.current_url == target)
+        assert target.endswith("us/en/brochure.pdf")
     finally:
         driver.quit()
 
