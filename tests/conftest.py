@@ -1,58 +1,52 @@
-"""Shared fixtures: the shipped content built once, and copies of it to break on purpose."""
+"""Shared fixtures: the shipped content built once, the print-shop editions added to a copy of
+that build, and copies of the content to break on purpose. Helpers are in helpers.py."""
 
-import re
+import os
 import shutil
-from pathlib import Path
 
 import pytest
-import yaml
-from click.testing import CliRunner
-from pypdf import PdfReader
 
-import generate
-from iop_handouts.paths import CONTENT_DIR
-
-PROJECT = Path(__file__).resolve().parent.parent
+# PROJECT and run_cli are also imported from here by test modules written before helpers.py.
+from helpers import CONTENT_DIR, PROJECT, run_cli, statuses  # noqa: F401
 
 
-def run_cli(*args):
-    """Run the CLI in-process, as a person would from the shell."""
-    return CliRunner().invoke(generate.cli, [str(a) for a in args], catch_exceptions=False)
-
-
-def pdf_text(path) -> str:
-    """All text of a PDF with whitespace collapsed, so line breaks do not matter."""
-    reader = PdfReader(path)
-    return normalise(" ".join(page.extract_text() for page in reader.pages))
-
-
-def normalise(text: str) -> str:
-    # A line may break after a hyphen ("relapse-\nprevention"): join it back.
-    return re.sub(r"-\s+", "-", re.sub(r"\s+", " ", text)).strip()
-
-
-def strings_in(data):
-    """Every string value in a YAML document, depth first."""
-    if isinstance(data, str):
-        yield data
-    elif isinstance(data, dict):
-        for value in data.values():
-            yield from strings_in(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from strings_in(value)
-
-
-def load(path):
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+# The `slow` marker is registered in pyproject.toml. Property-based tests run a fixed,
+# derandomised set of examples in CI (CI=true), so a red run can be rerun and seen again.
+try:
+    from hypothesis import settings
+except ImportError:  # only the property-based tests need it
+    pass
+else:
+    settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+    settings.register_profile("dev", deadline=None)
+    settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """The shipped content, built once for the whole test session."""
+    """The shipped content, built once for the whole test session: every region, language
+    and document. Tests only read it; a test that changes files works on a copy."""
     out = tmp_path_factory.mktemp("output")
     result = run_cli("build", "--out", out)
     assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def printed(built, tmp_path_factory):
+    """A copy of `built` with print-shop editions added for us-or (letter) and gb (A4), so
+    the catalog holds both kinds of link.
+
+    The us-or office PDFs are deleted from the copy first, so the print-shop run renders
+    them again (gb's stay, and are up to date): test_print compares those with `built`'s."""
+    out = tmp_path_factory.mktemp("printed") / "output"
+    shutil.copytree(built, out)
+    for document in ("brochure", "checklist"):
+        (out / "us-or/en" / f"{document}.pdf").unlink()
+    result = run_cli("build", "--print-shop", "--region", "us-or", "--region", "gb", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert {"us-or/en/brochure.pdf", "us-or/en/checklist.pdf"} <= {
+        path for path, status in statuses(result.output).items() if status == "built"}
     return out
 
 

@@ -16,20 +16,20 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from conftest import PROJECT, run_cli
-from iop_handouts.content import ContentSet
+from helpers import DOCUMENTS, PROJECT, edit, editions_of, keep_regions, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    """A full build with print-shop editions for one region, so both kinds of link exist."""
-    out = tmp_path_factory.mktemp("catalog")
-    assert run_cli("build", "--out", out).exit_code == 0
-    assert run_cli("build", "--print-shop", "--region", "gb", "--out", out).exit_code == 0
-    return out
+@pytest.fixture
+def catalog(printed):
+    """A full build with print-shop editions for some regions, so both kinds of link exist."""
+    return printed
+
+
+def every_edition_and_document():
+    return {f"{e.key}/{d}" for e in editions_of() for d in DOCUMENTS}
 
 
 class Links(HTMLParser):
@@ -56,7 +56,7 @@ def test_every_page_of_every_pdf_has_a_thumbnail(catalog):
         assert 355 <= width <= 365 and height > 100
 
 
-def test_thumbnails_are_redrawn_only_when_their_pdf_changed(catalog, tmp_path):
+def test_thumbnails_are_redrawn_only_when_their_pdf_changed(catalog, content, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(catalog, out)
     first = run_cli("preview", "--out", out)
@@ -64,12 +64,9 @@ def test_thumbnails_are_redrawn_only_when_their_pdf_changed(catalog, tmp_path):
     thumbnail = out / "nz/en/brochure-page1.png"
     before = thumbnail.stat().st_mtime_ns
     untouched = (out / "au/en/brochure-page1.png").stat().st_mtime_ns
-    edited = Path(PROJECT / "content")  # the PDF changes when it is rebuilt from other content
-    content = tmp_path / "content"
-    shutil.copytree(edited, content)
-    path = content / "regions/nz.yaml"
-    path.write_text(path.read_text().replace('en: "Free."', 'en: "Free, day and night."', 1))
-    rebuilt = run_cli("build", "--region", "nz", "--content", content, "--out", out)
+    # The PDF changes when it is rebuilt from other content.
+    edit(content / "regions/nz.yaml", 'en: "Free."', 'en: "Free, day and night."')
+    rebuilt = run_cli("build", "--region", "nz", "--jobs", "1", "--content", content, "--out", out)
     assert rebuilt.exit_code == 0
     assert thumbnail.stat().st_mtime_ns != before
     assert (out / "au/en/brochure-page1.png").stat().st_mtime_ns == untouched
@@ -81,9 +78,7 @@ def test_catalog_lists_every_edition_with_working_relative_links(catalog):
     html = (catalog / "index.html").read_text()
     parser = Links()
     parser.feed(html)
-    editions, _ = ContentSet().editions()
-    expected = {f"{e.key}/{d}" for e in editions for d in ("brochure", "checklist")}
-    assert set(parser.editions) == expected
+    assert set(parser.editions) == every_edition_and_document()
     for href in parser.hrefs:
         if href.startswith("#") or re.match(r"^(tel|sms|https):", href):
             continue  # the crisis lines' own links, to call, text or open
@@ -99,12 +94,14 @@ def test_catalog_lists_every_edition_with_working_relative_links(catalog):
     assert '<meta name="viewport"' in html and '<html lang="en">' in html
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
                     reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
 def test_catalog_in_a_real_browser(catalog, tmp_path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
@@ -119,8 +116,7 @@ def test_catalog_in_a_real_browser(catalog, tmp_path):
         assert driver.title == "IOP handouts: every edition"
         shown = {e.get_attribute("data-edition")
                  for e in driver.find_elements(By.CSS_SELECTOR, "[data-edition]")}
-        editions, _ = ContentSet().editions()
-        assert shown == {f"{e.key}/{d}" for e in editions for d in ("brochure", "checklist")}
+        assert shown == every_edition_and_document()
         images = driver.find_elements(By.CSS_SELECTOR, ".pages img")
         assert images and all(driver.execute_script(
             "return arguments[0].complete && arguments[0].naturalWidth > 0", img) for img in images)
@@ -135,15 +131,17 @@ def test_catalog_in_a_real_browser(catalog, tmp_path):
         link = driver.find_element(By.CSS_SELECTOR, '[data-edition="us/en/brochure"] a.office')
         target = link.get_attribute("href")
         link.click()
-        time.sleep(1)
-        assert driver.current_url == target and target.endswith("us/en/brochure.pdf")
+        WebDriverWait(driver, 30).until(lambda d: d.current_url == target)
+        assert target.endswith("us/en/brochure.pdf")
     finally:
         driver.quit()
 
 
+@pytest.mark.slow
 def test_watch_rebuilds_what_changed_and_stops_cleanly(content, tmp_path):
+    keep_regions(content, "nz", "au")
     out = tmp_path / "out"
-    assert run_cli("build", "--content", content, "--out", out).exit_code == 0
+    assert run_cli("build", "--jobs", "1", "--content", content, "--out", out).exit_code == 0
     watcher = subprocess.Popen(
         [sys.executable, "generate.py", "watch", "--content", str(content), "--out", str(out),
          "--jobs", "1"],
@@ -169,12 +167,12 @@ def test_watch_rebuilds_what_changed_and_stops_cleanly(content, tmp_path):
         read_until(r"^Watching ")
         before = (out / "nz/en/brochure.pdf").read_bytes()
         path = content / "regions/nz.yaml"
-        path.write_text(path.read_text().replace('en: "Free."', 'en: "Free, any time."', 1))
+        edit(path, 'en: "Free."', 'en: "Free, any time."')
         read_until(r"^built\s+nz/en/brochure.pdf")
         read_until(r"^Watching for changes")
         assert (out / "nz/en/brochure.pdf").read_bytes() != before
         # A content error is reported and the watcher keeps going.
-        path.write_text(path.read_text().replace("paper: a4", "paper: legal", 1))
+        edit(path, "paper: a4", "paper: legal")
         read_until(r"Error: .*nz.yaml.*paper")
         read_until(r"^Watching for changes")
         assert watcher.poll() is None

@@ -12,6 +12,8 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from helpers import run_cli
+
 PASSWORD = "correct horse battery staple"
 
 
@@ -92,12 +94,7 @@ def output(built, tmp_path):
 
 
 def send(output, *args, env=None):
-    from click.testing import CliRunner
-    import generate
-    result = CliRunner().invoke(generate.cli, ["email", "--out", str(output), "--retry-delay", "0",
-                                               *[str(a) for a in args]],
-                                env=env or {}, catch_exceptions=False)
-    return result
+    return run_cli("email", "--out", output, "--retry-delay", "0", *args, env=env or {})
 
 
 def parse(raw: bytes):

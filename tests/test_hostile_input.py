@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import run_cli
+from helpers import edit, run_cli
 
 US_OREGON = ("--region", "us-or", "--lang", "en")
 
@@ -21,12 +21,6 @@ def build_error(content, tmp_path) -> str:
     [line] = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert not list((tmp_path / "out").rglob("*.pdf"))
     return line
-
-
-def replace_in(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def test_an_alias_bomb_is_refused_before_it_is_expanded(content, tmp_path):
@@ -65,7 +59,7 @@ def test_a_link_out_of_the_content_folder_is_refused(content, tmp_path):
 @pytest.mark.parametrize("character", ["\u202e", "\u200b", "\u2066", "\ufeff", "\x07", "\x85"])
 def test_invisible_and_direction_characters_are_refused(content, tmp_path, character):
     path = content / "regions/us.yaml"
-    replace_in(path, 'display: "1-800-662-4357"', f'display: "1-800-662-{character}4357"')
+    edit(path, 'display: "1-800-662-4357"', f'display: "1-800-662-{character}4357"')
     line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "display" in text and "662-" in text)
     message = build_error(content, tmp_path)
     assert f"regions/us.yaml, line {line}" in message and f"U+{ord(character):04X}" in message
@@ -75,6 +69,6 @@ def test_invisible_and_direction_characters_are_refused(content, tmp_path, chara
 
 @pytest.mark.parametrize("colour", ['"1F4E79"', '"#1F4E7"', '"navy"', '"#1F4E79; color: red"'])
 def test_colours_must_be_hex(content, tmp_path, colour):
-    replace_in(content / "clinics/riverbend.yaml", '"#1F4E79"', colour)
+    edit(content / "clinics/riverbend.yaml", '"#1F4E79"', colour)
     message = build_error(content, tmp_path)
     assert "field 'brand_color'" in message and "#RRGGBB or #RGB" in message
