@@ -17,6 +17,7 @@ from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, display_path
 # Bad input exits 2 (like a usage error); a document that fails to render exits 1.
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
 PASSWORD_VARIABLE = "IOP_SMTP_PASSWORD"
 
 
@@ -442,7 +443,9 @@ def watch(output_dir, jobs, content_dir):
     load_content(content_dir)
     request = BuildRequest(content_dir=content_dir, output_dir=output_dir, jobs=jobs)
     folders = [content_dir, TEMPLATES_DIR, STYLES_DIR]
-    run_build(request)
+    if run_build(request) == EXIT_INTERRUPTED:
+        click.echo("Stopped watching.")
+        return
     announced = False
     try:
         # yield_on_timeout: an empty first batch says the watcher is running, so "Watching"
@@ -458,7 +461,9 @@ def watch(output_dir, jobs, content_dir):
             names = sorted({display_path(Path(path)) for _, path in changes})
             click.echo(f"Changed: {', '.join(names)}")
             try:
-                run_build(request, quiet_up_to_date=True)
+                # Ctrl-C during a rebuild ends the build cleanly, then the watching too.
+                if run_build(request, quiet_up_to_date=True) == EXIT_INTERRUPTED:
+                    break
             except click.ClickException as exc:  # bad content: say so and keep watching
                 click.echo(f"Error: {exc.format_message()}", err=True)
             click.echo("Watching for changes...")
