@@ -146,7 +146,10 @@ def test_watch_rebuilds_what_changed_and_stops_cleanly(content, tmp_path):
         [sys.executable, "generate.py", "watch", "--content", str(content), "--out", str(out),
          "--jobs", "1"],
         cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # Ctrl-C as at a terminal: a test run started in the background (as `make test &`
+        # or a CI runner may do) ignores SIGINT, and a child would inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines, queue = [], Queue()
     threading.Thread(target=lambda: [queue.put(line) for line in watcher.stdout],
                      daemon=True).start()
