@@ -241,13 +241,19 @@ def regions(as_json, content_dir):
               help="Tries after a temporary failure (4xx reply, dropped connection).")
 @click.option("--retry-delay", type=click.FloatRange(min=0), default=2.0, show_default=True,
               help="Seconds before the first retry; doubled each time.")
+@click.option("--insecure-login", is_flag=True,
+              help="Allow --smtp-user over plain SMTP (the password travels readable).")
+@click.option("--outbox-days", type=click.IntRange(min=0), default=30, show_default=True,
+              help="Delete outbox messages older than this many days at each run.")
+@click.option("--purge-outbox", is_flag=True,
+              help="Delete every message in the outbox, then stop.")
 @click.option("--resend", is_flag=True, help="Send again what the send log says was sent.")
 @click.option("--dry-run", is_flag=True, help="List who would get what; send nothing.")
 @output_option("Folder of the PDFs, the outbox and the send log.")
 @content_option
 def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host, smtp_port,
-          security, smtp_user, max_size, retries, retry_delay, resend, dry_run, output_dir,
-          content_dir):
+          security, smtp_user, max_size, retries, retry_delay, insecure_login, outbox_days,
+          purge_outbox, resend, dry_run, output_dir, content_dir):
     """Email the brochure and checklist to patients and referral partners.
 
     Each recipient gets one message with the PDFs of their region and language (built
@@ -266,6 +272,10 @@ def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host
 
     from . import mail
 
+    if purge_outbox:
+        removed = mail.purge_outbox(Path(output_dir) / "outbox")
+        click.echo(f"Deleted {removed} message(s) from {display_path(Path(output_dir) / 'outbox')}.")
+        return
     if not addresses and not csv_path:
         raise click.UsageError("say who gets the handouts: --to ADDRESS or --csv FILE")
     if (security or smtp_port) and not smtp_host:
@@ -289,17 +299,22 @@ def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host
     if not recipients:
         raise InputError("no valid recipients; nothing was sent")
 
-    smtp = mail.SmtpSettings(smtp_host, smtp_port, security or "plain", smtp_user, password) \
-        if smtp_host else None
+    smtp = mail.SmtpSettings(smtp_host, smtp_port, security or "plain", smtp_user, password,
+                             insecure_login=insecure_login) if smtp_host else None
     request = mail.SendRequest(
         tuple(recipients), content_dir=content_dir, output_dir=output_dir, smtp=smtp,
         sender=sender, max_bytes=int(max_size * 1024 * 1024), retries=retries,
-        retry_delay=retry_delay, resend=resend, dry_run=dry_run)
+        retry_delay=retry_delay, resend=resend, dry_run=dry_run, outbox_days=outbox_days)
     counts = {"sent": 0, "already sent": 0, "failed": 0, "would send": 0}
     try:
         for delivery in mail.send_handouts(request):
             counts[delivery.status] += 1
             click.echo(delivery_line(delivery), err=delivery.status == "failed")
+    except mail.MailInputError as exc:
+        raise InputError(str(exc)) from None
+    except mail.SendLogError as exc:
+        # A full disk or a read-only folder: stop before anything goes unrecorded.
+        raise click.ClickException(f"{exc}; {counts['sent']} sent before this") from None
     except HandoutError as exc:
         # The whole run cannot go on (the login was refused, TLS failed): stop here.
         raise InputError(f"{exc}; {counts['sent']} sent before this") from None

@@ -9,6 +9,7 @@ Nothing lost, nothing twice:
 
 import csv
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -18,7 +19,8 @@ import ssl
 import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from email.headerregistry import Address
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
@@ -30,6 +32,7 @@ from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, TEMPLATES_DIR, display_path
 from .render import template_environment
 
 PASSWORD_ENVIRONMENT_VARIABLE = "IOP_SMTP_PASSWORD"
+DEFAULT_OUTBOX_DAYS = 30
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 CSV_COLUMNS = ("email", "name", "region", "language")
 
@@ -42,6 +45,9 @@ class Recipient:
     name: str | None
     region: str
     language: str
+    # The address as it goes on the wire when the server lacks SMTPUTF8: the domain in its
+    # IDNA (xn--) form. None when the local part itself is not ASCII (SMTPUTF8 is needed).
+    ascii_email: str | None = None
 
     @property
     def edition_key(self) -> str:
@@ -66,24 +72,76 @@ def check_address(address: str) -> str:
     return validate_email(address, check_deliverability=False).normalized
 
 
+def checked_address(address: str):
+    """email-validator's result (normalized, ascii_email) for an address, international ones
+    included; EmailNotValidError otherwise."""
+    return validate_email(address, check_deliverability=False, allow_smtputf8=True)
+
+
+# Control characters (CR and LF above all: they would start a new header) and characters
+# that hide or reorder text have no place in a name on an envelope.
+UNSAFE_IN_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
+                            "\u2066-\u2069\ufeff]")
+
+
+def parse_mailbox(written: str) -> tuple[str | None, str]:
+    """One mailbox, 'address' or 'Name <address>', parsed as an email header would be:
+    exactly one address, no groups ('Team: a@x, b@y;'), nothing left over. Raises ValueError
+    saying what is wrong."""
+    from email.headerregistry import HeaderRegistry
+
+    if UNSAFE_IN_NAME.search(written):
+        raise ValueError("holds a line break or another control character")
+    header = HeaderRegistry()("To", written)
+    if any(type(defect).__name__ == "NonASCIILocalPartDefect" for defect in header.defects):
+        raise ValueError("the part before @ is not plain ASCII; such addresses need SMTPUTF8, "
+                         "which these handouts are not sent with: ask for another address")
+    if header.defects:
+        raise ValueError(f"is not one address as an email header writes it "
+                         f"({header.defects[0].__class__.__name__})")
+    if any(group.display_name is not None for group in header.groups):
+        raise ValueError("is a group of addresses ('Name: ...;'); give one address")
+    if len(header.addresses) != 1:
+        raise ValueError(f"holds {len(header.addresses)} addresses; give exactly one")
+    [mailbox] = header.addresses
+    if not mailbox.addr_spec or "@" not in mailbox.addr_spec:
+        raise ValueError("has no address")
+    return mailbox.display_name or None, mailbox.addr_spec
+
+
 def recipients_from_addresses(addresses, region: str, language: str, content: ContentSet):
-    """--to addresses, plain or written as 'Name <address>'."""
+    """--to addresses, each exactly one mailbox: 'address' or 'Name <address>'."""
     recipients, problems = [], []
     for written in addresses:
-        name, address = parseaddr(written) if "<" in written else ("", written)
-        _add(recipients, problems, "--to", address or written, name or None, region, language,
-             content)
+        try:
+            name, address = parse_mailbox(written)
+        except ValueError as exc:
+            problems.append(RecipientProblem("--to", written, str(exc)))
+            continue
+        _add(recipients, problems, "--to", address, name, region, language, content)
     return recipients, problems
 
 
 def recipients_from_csv(path: Path, content: ContentSet, default_language=None):
     """Rows of email,name,region,language (a header row is required)."""
+    import io
+
     recipients, problems = [], []
     try:
-        handle = open(path, newline="", encoding="utf-8-sig")
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise HandoutError(f"{path}: cannot read the recipient list ({exc.strerror})") from None
-    with handle:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise HandoutError(f"{path}: the file is UTF-16; save it as UTF-8 (in Excel: "
+                           f"'CSV UTF-8')")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise HandoutError(f"{path}, line {line}: the file is not UTF-8 (byte "
+                           f"0x{raw[exc.start]:02x}); save it as UTF-8 (in Excel: "
+                           f"'CSV UTF-8')") from None
+    with io.StringIO(text, newline="") as handle:
         reader = csv.DictReader(handle)
         header = [h.strip().lower() for h in reader.fieldnames or []]
         missing = [c for c in ("email", "region") if c not in header]
@@ -91,22 +149,36 @@ def recipients_from_csv(path: Path, content: ContentSet, default_language=None):
             raise HandoutError(f"{path}, line 1: the header needs the columns "
                                f"{', '.join(CSV_COLUMNS)} (missing: {', '.join(missing)})")
         reader.fieldnames = header
+        previous_line = reader.line_num
         for row in reader:
-            where = f"{path.name}, line {reader.line_num}"
+            # A quoted field may span lines: a row is named by the line it starts on.
+            where = f"{path.name}, line {previous_line + 1}"
+            previous_line = reader.line_num
             if not any((v or "").strip() for v in row.values()):
                 continue
             language = (row.get("language") or "").strip() or None
-            _add(recipients, problems, where, (row.get("email") or "").strip(),
-                 (row.get("name") or "").strip() or None, (row.get("region") or "").strip(),
-                 language, content)
+            name = (row.get("name") or "").strip() or None
+            address = (row.get("email") or "").strip()
+            if name and UNSAFE_IN_NAME.search(name):
+                problems.append(RecipientProblem(where, address, "the name holds a line break "
+                                                 "or another control character"))
+                continue
+            _add(recipients, problems, where, address, name,
+                 (row.get("region") or "").strip(), language, content)
     return recipients, problems
 
 
 def _add(recipients, problems, where, address, name, region, language, content):
     try:
-        email = check_address(address)
+        checked = checked_address(address)
     except EmailNotValidError as exc:
         problems.append(RecipientProblem(where, address, str(exc)))
+        return
+    email = checked.normalized
+    if checked.ascii_email is None:
+        problems.append(RecipientProblem(where, address, "the part before @ is not plain ASCII; "
+                                         "such addresses need SMTPUTF8, which these handouts "
+                                         "are not sent with: ask for another address"))
         return
     if not content.region_path(region).exists() or region.startswith("_"):
         problems.append(RecipientProblem(where, address, f"no region '{region}'"))
@@ -118,7 +190,7 @@ def _add(recipients, problems, where, address, name, region, language, content):
             where, address, f"region '{region}' has no '{language}' edition "
                             f"(it has {', '.join(known.languages)})"))
         return
-    recipient = Recipient(email, name, region, language)
+    recipient = Recipient(email, name, region, language, checked.ascii_email)
     if recipient in recipients:
         problems.append(RecipientProblem(where, address, "listed twice; it will be sent once",
                                          blocking=False))
@@ -157,18 +229,21 @@ class MessageMaker:
         self.environment = template_environment(templates_dir)
 
     def make(self, edition: Edition, recipient: Recipient, attachments: list[Attachment],
-             sender: str) -> EmailMessage:
+             sender: Address) -> EmailMessage:
         text = edition.email
         greeting = text.greeting.format(name=recipient.name) if recipient.name \
             else text.greeting_no_name
         context = {"edition": edition, "greeting": greeting, "attachments": attachments}
         message = EmailMessage()
+        # Addresses go in as Address objects, never as formatted strings, so a name cannot
+        # carry another address or a header. One recipient per message: nobody sees who else
+        # got the handouts. An international domain travels in its IDNA (xn--) form.
         message["From"] = sender
-        # One recipient per message: nobody sees who else got the handouts.
-        message["To"] = formataddr((recipient.name or "", recipient.email))
+        message["To"] = Address(display_name=recipient.name or "",
+                                addr_spec=recipient.ascii_email or recipient.email)
         message["Subject"] = text.subject
         message["Date"] = formatdate(localtime=True)
-        message["Message-ID"] = make_msgid(domain=_domain_of(sender))
+        message["Message-ID"] = make_msgid(domain=sender.domain or "localhost")
         message.set_content(self.environment.get_template("email.txt").render(context))
         message.add_alternative(self.environment.get_template("email.html").render(context),
                                 subtype="html")
@@ -180,22 +255,37 @@ class MessageMaker:
         return message
 
 
-def _domain_of(sender: str) -> str:
-    return parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-
-
-def default_sender(edition: Edition) -> str | None:
+def default_sender(edition: Edition) -> Address | None:
     """'Clinic name <handouts@clinic-domain>' when the clinic has a website."""
     if not edition.clinic.website:
         return None
     domain = edition.clinic.website.text.split("/")[0]
-    return formataddr((edition.clinic.name, f"handouts@{domain}"))
+    return Address(display_name=edition.clinic.name, addr_spec=f"handouts@{domain}")
+
+
+def sender_address(written: str) -> Address:
+    """--from, as one checked mailbox; MailInputError otherwise."""
+    try:
+        name, address = parse_mailbox(written)
+        checked = checked_address(address)
+    except (ValueError, EmailNotValidError) as exc:
+        raise MailInputError(f"--from '{written}': {exc}") from None
+    if checked.ascii_email is None:
+        raise MailInputError(f"--from '{written}': the part before @ must be plain ASCII")
+    return Address(display_name=name or "", addr_spec=checked.ascii_email)
 
 
 # --- delivery --------------------------------------------------------------------------------
 
 class TemporaryFailure(Exception):
-    """Worth trying again later: a 4xx reply, a dropped or refused connection."""
+    """Worth trying again later: a 4xx reply, a dropped or refused connection.
+    `maybe_sent`: the connection dropped after the message started, so it may have gone.
+    `unreachable`: the server could not be reached at all."""
+
+    def __init__(self, text: str, maybe_sent: bool = False, unreachable: bool = False):
+        super().__init__(text)
+        self.maybe_sent = maybe_sent
+        self.unreachable = unreachable
 
 
 class PermanentFailure(Exception):
@@ -227,6 +317,8 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout: float = 30.0
+    # Logging in over plain SMTP sends the password as readable text: refused unless asked.
+    insecure_login: bool = False
 
 
 class SmtpTransport:
@@ -261,7 +353,8 @@ class SmtpTransport:
         except ssl.SSLError as exc:
             raise HandoutError(f"TLS with {self.destination} failed: {exc.reason or exc}") from None
         except (smtplib.SMTPException, OSError) as exc:
-            raise TemporaryFailure(f"cannot connect to {self.destination}: {_reason(exc)}") from None
+            raise TemporaryFailure(f"cannot connect to {self.destination}: {_reason(exc)}",
+                                   unreachable=True) from None
         return connection
 
     def send(self, message: EmailMessage, key: str) -> str:
@@ -278,7 +371,8 @@ class SmtpTransport:
             raise _by_code(exc.smtp_code, f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
-            raise TemporaryFailure(f"the connection dropped: {_reason(exc)}") from None
+            raise TemporaryFailure(f"the connection dropped: {_reason(exc)}",
+                                   maybe_sent=True) from None
         if refused:
             code, reply = next(iter(refused.values()))
             raise _by_code(code, f"the server refused the address: {code} {_text(reply)}")
@@ -322,34 +416,90 @@ def _reason(exc: Exception) -> str:
 
 # --- the send log ----------------------------------------------------------------------------
 
+class SendLogError(HandoutError):
+    """The send log cannot be written: stop, so nothing is sent that is not recorded."""
+
+
 class SendLog:
-    """One JSON line per delivered message. Appended and flushed as each message goes, so an
-    interrupted run still knows what it delivered."""
+    """What was sent, as JSON lines, appended and flushed to disk as each message goes.
+
+    Before each try an "attempt" line is written; after it, "delivered" or "not-sent" (a
+    reply that says for certain it did not go). A try whose outcome was never written (a
+    crash, a full disk, a dropped connection mid-message) may have gone out: a message is
+    tried again only while fewer than two such tries are on record, so nobody gets the same
+    message more than twice, whatever happens.
+
+    Privacy: no address is stored. Each line holds a keyed hash (HMAC-SHA256) of the
+    address, with a key kept beside the log (send-log.key), so the log says whether this
+    person already got these PDFs, and to nobody without the key who they are."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.keys = set()
+        self.key_path = self.path.with_name("send-log.key")
+        self._secret = None
+        self.delivered: set[str] = set()
+        self.unknown: dict[str, int] = {}
         if self.path.exists():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
+            for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
                 try:
-                    self.keys.add(json.loads(line)["key"])
-                except (ValueError, KeyError, TypeError):
+                    entry = json.loads(line)
+                    event, key = entry.get("event", "delivered"), entry["key"]
+                except (ValueError, KeyError, TypeError, AttributeError):
                     continue  # a torn last line from a crash: ignore it
+                if event == "attempt":
+                    self.unknown[key] = self.unknown.get(key, 0) + 1
+                elif event in ("delivered", "not-sent"):
+                    self.unknown[key] = max(0, self.unknown.get(key, 0) - 1)
+                    if event == "delivered":
+                        self.delivered.add(key)
+
+    @property
+    def secret(self) -> bytes:
+        if self._secret is None:
+            try:
+                if self.key_path.exists():
+                    self._secret = bytes.fromhex(self.key_path.read_text().strip())
+                else:
+                    self.key_path.parent.mkdir(parents=True, exist_ok=True)
+                    secret = os.urandom(32)
+                    descriptor = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                                         0o600)
+                    with os.fdopen(descriptor, "w") as handle:
+                        handle.write(secret.hex() + "\n")
+                    self._secret = secret
+            except (OSError, ValueError) as exc:
+                raise SendLogError(f"cannot read or create the send log's key "
+                                   f"{self.key_path}: {getattr(exc, 'strerror', None) or exc}; "
+                                   f"nothing was sent") from None
+        return self._secret
+
+    def keyed_hash(self, text: str) -> str:
+        return hmac.new(self.secret, text.encode(), hashlib.sha256).hexdigest()
+
+    def key_for(self, recipient: Recipient, attachments: list[Attachment],
+                destination: str) -> str:
+        """Same person, same edition, same PDFs, same destination: the same delivery."""
+        parts = [recipient.email.lower(), recipient.edition_key, destination,
+                 *(a.sha256 for a in attachments)]
+        return self.keyed_hash("\n".join(parts))
 
     def record(self, entry: dict) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        self.keys.add(entry["key"])
-
-
-def delivery_key(recipient: Recipient, attachments: list[Attachment], destination: str) -> str:
-    """Same person, same edition, same PDFs, same destination: the same delivery."""
-    parts = [recipient.email.lower(), recipient.edition_key, destination,
-             *(a.sha256 for a in attachments)]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise SendLogError(f"cannot write the send log {self.path}: "
+                               f"{exc.strerror or exc}") from None
+        key, event = entry["key"], entry["event"]
+        if event == "attempt":
+            self.unknown[key] = self.unknown.get(key, 0) + 1
+        else:
+            self.unknown[key] = max(0, self.unknown.get(key, 0) - 1)
+            if event == "delivered":
+                self.delivered.add(key)
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -367,6 +517,9 @@ class Delivery:
     already_sent: bool = False
 
 
+MAX_UNCERTAIN_SENDS = 2
+
+
 @dataclass
 class Sender:
     transport: object
@@ -381,8 +534,8 @@ class Sender:
 
     def deliver(self, recipient: Recipient, message: EmailMessage,
                 attachments: list[Attachment]) -> Delivery:
-        key = delivery_key(recipient, attachments, self.transport.destination)
-        if key in self.log.keys and not self.resend:
+        key = self.log.key_for(recipient, attachments, self.transport.destination)
+        if key in self.log.delivered and not self.resend:
             return Delivery(recipient, "already sent")
         if self.unreachable:
             return Delivery(recipient, "failed", detail=f"not sent: {self.unreachable}")
@@ -391,28 +544,42 @@ class Sender:
             return Delivery(recipient, "failed", len(data),
                             detail=f"the message is {_megabytes(len(data))}, over the "
                                    f"{_megabytes(self.max_bytes)} limit; nothing was sent")
+        entry = {"key": key, "recipient": self.log.keyed_hash(recipient.email.lower()),
+                 "edition": recipient.edition_key,
+                 "destination": self.transport.destination,
+                 "message_id": message["Message-ID"],
+                 "documents": {a.filename: a.sha256 for a in attachments}}
         attempt = 0
         while True:
+            if self.log.unknown.get(key, 0) >= MAX_UNCERTAIN_SENDS and not self.resend:
+                return Delivery(recipient, "failed", len(data), attempt,
+                                "earlier tries may have gone out (they stopped before the "
+                                "server answered); to avoid sending it a third time it was "
+                                "not sent: ask the recipient, then use --resend if needed")
             attempt += 1
+            self.log.record({**entry, "event": "attempt", "at": formatdate(localtime=True)})
             try:
                 where = self.transport.send(message, key)
                 break
             except PermanentFailure as exc:
+                self.log.record({**entry, "event": "not-sent", "reason": str(exc)})
                 return Delivery(recipient, "failed", len(data), attempt, str(exc))
             except TemporaryFailure as exc:
+                if not exc.maybe_sent:
+                    self.log.record({**entry, "event": "not-sent", "reason": str(exc)})
                 if attempt > self.retries:
-                    if str(exc).startswith("cannot connect"):
+                    if exc.unreachable:
                         self.unreachable = str(exc)
                     return Delivery(recipient, "failed", len(data), attempt,
                                     f"{exc} (gave up after {attempt} tries)")
                 self.sleep(self.retry_delay * 2 ** (attempt - 1))
-        self.log.record({
-            "key": key, "to": recipient.email, "region": recipient.region,
-            "language": recipient.language, "message_id": message["Message-ID"],
-            "destination": self.transport.destination, "where": where,
-            "documents": {a.filename: a.sha256 for a in attachments},
-            "sent_at": formatdate(localtime=True),
-        })
+        try:
+            self.log.record({**entry, "event": "delivered", "where": where,
+                             "at": formatdate(localtime=True)})
+        except SendLogError as exc:
+            raise SendLogError(f"{exc}; the message to {recipient.email} went, but stopping "
+                               f"here so nothing is sent that the log does not know of") \
+                from None
         return Delivery(recipient, "sent", len(data), attempt)
 
 
@@ -438,6 +605,8 @@ class SendRequest:
     retry_delay: float = 2.0
     resend: bool = False
     dry_run: bool = False
+    # Outbox messages (which hold addresses) older than this are deleted at each run.
+    outbox_days: int | None = DEFAULT_OUTBOX_DAYS
 
     @property
     def outbox(self) -> Path:
@@ -464,6 +633,13 @@ def send_handouts(request: SendRequest, sleep=time.sleep):
     from .build import plan, run
     from .render import Renderer
 
+    smtp = request.smtp
+    if smtp and smtp.user and smtp.security == "plain" and not smtp.insecure_login:
+        raise MailInputError("refusing to log in over plain SMTP, which would send the password "
+                             "where anyone on the network can read it: add --starttls or "
+                             "--ssl (or --insecure-login on a network you trust)")
+    if not request.smtp and request.outbox_days is not None and not request.dry_run:
+        purge_outbox(request.outbox, request.outbox_days)
     content = ContentSet(request.content_dir)
     wanted = sorted({r.edition_key for r in request.recipients})
     build_plan = plan(content, editions=wanted)
@@ -479,8 +655,9 @@ def send_handouts(request: SendRequest, sleep=time.sleep):
             pdfs.setdefault(key, {})[result.job.document] = result.path
 
     senders = {}
+    sender = sender_address(request.sender) if request.sender else None
     for key, edition in editions.items():
-        senders[key] = request.sender or default_sender(edition)
+        senders[key] = sender or default_sender(edition)
         if not senders[key] and key not in broken:
             raise MailInputError(f"the {edition.region_id} clinic has no website to send "
                                  f"from; give --from ADDRESS")
@@ -501,7 +678,8 @@ def send_handouts(request: SendRequest, sleep=time.sleep):
             attachments = attachments_for(edition, pdfs[key])
             message = maker.make(edition, recipient, attachments, senders[key])
             if request.dry_run:
-                already = delivery_key(recipient, attachments, transport.destination) in log.keys
+                already = log.key_for(recipient, attachments, transport.destination) \
+                    in log.delivered
                 yield Delivery(recipient, "would send", len(message.as_bytes()),
                                files=[(a.filename, len(a.data)) for a in attachments],
                                already_sent=already and not request.resend)
@@ -509,6 +687,24 @@ def send_handouts(request: SendRequest, sleep=time.sleep):
             yield postman.deliver(recipient, message, attachments)
     finally:
         transport.close()
+
+
+def purge_outbox(folder: Path, older_than_days: float | None = None) -> int:
+    """Delete the outbox's messages (all, or those older than a number of days); returns
+    how many. They hold names and addresses: keep them only until they are sent on."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    cutoff = None if older_than_days is None else time.time() - older_than_days * 86400
+    removed = 0
+    for message in folder.glob("*.eml"):
+        try:
+            if cutoff is None or message.stat().st_mtime < cutoff:
+                message.unlink()
+                removed += 1
+        except OSError as exc:
+            raise MailInputError(f"cannot delete {message}: {exc.strerror}") from None
+    return removed
 
 
 def destination(request: SendRequest) -> str:

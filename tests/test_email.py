@@ -97,6 +97,15 @@ def send(output, *args, env=None):
     return run_cli("email", "--out", output, "--retry-delay", "0", *args, env=env or {})
 
 
+def log_events(output, event):
+    import json
+    path = output / "send-log.jsonl"
+    if not path.exists():
+        return []
+    return [entry for entry in map(json.loads, path.read_text().splitlines())
+            if entry["event"] == event]
+
+
 def parse(raw: bytes):
     return email.message_from_bytes(raw, policy=email.policy.default)
 
@@ -144,7 +153,7 @@ def test_rerun_sends_nothing_new_and_resend_sends_again(output):
     assert len(list((output / "outbox").glob("*.eml"))) == 1
     resent = send(output, "--to", "a@example.org", "--resend")
     assert "1 sent" in resent.output
-    assert len((output / "send-log.jsonl").read_text().splitlines()) == 2
+    assert len(log_events(output, "delivered")) == 2
 
 
 def test_dry_run_lists_who_gets_what_and_sends_nothing(output):
@@ -271,7 +280,9 @@ def test_server_down_is_reported_per_recipient(output):
     assert "gave up after 3 tries" in result.output
     assert "failed       b@example.org [us/en]: not sent: cannot connect" in result.output
     assert "0 sent" in result.output and "2 failed" in result.output
-    assert not (output / "send-log.jsonl").exists()
+    # Each try is on record, with the certainty that it did not go.
+    assert log_events(output, "delivered") == []
+    assert len(log_events(output, "attempt")) == len(log_events(output, "not-sent")) == 3
 
 
 def test_temporary_failure_is_retried_then_delivered(output, smtp_server):
@@ -302,3 +313,124 @@ def test_connection_dropped_during_data_is_retried(output, smtp_server):
     [(_, raw)] = handler.messages
     assert set(attachments(parse(raw)).values()) == {
         (output / "us/en/brochure.pdf").read_bytes(), (output / "us/en/checklist.pdf").read_bytes()}
+
+
+# --- hostile or careless input ---------------------------------------------------------------
+
+@pytest.mark.parametrize("written, problem", [
+    ("Ana: x@evil.org <ana@example.org>", ""),          # a group, or two addresses
+    ("evil@x.org, ana@example.org", "holds 2 addresses"),
+    ("Ana <ana@example.org>\r\nBcc: evil@x.org", "line break"),
+    ("josé@example.org", "not plain ASCII"),
+])
+def test_to_takes_exactly_one_mailbox(output, written, problem):
+    result = send(output, "--to", written)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "nothing was sent" in result.output and problem in result.output
+    assert not (output / "outbox").exists()
+
+
+def test_to_sends_to_the_address_it_shows(output):
+    assert send(output, "--to", '"Ana Diaz" <ana@example.org>').exit_code == 0
+    [eml] = list((output / "outbox").glob("*.eml"))
+    message = parse(eml.read_bytes())
+    assert [a.addr_spec for a in message["To"].addresses] == ["ana@example.org"]
+
+
+def test_names_cannot_carry_addresses_or_headers(output, tmp_path):
+    recipients = tmp_path / "recipients.csv"
+    recipients.write_text('email,name,region,language\n'
+                          'ana@example.org,"Zoë <evil@x.org>",us,en\n'
+                          'bo@example.org,"evil@x.org, Zoë",us,en\n'
+                          'cy@example.org,"Cy\r\nBcc: evil@x.org",us,en\n'
+                          'di@exämple.org,Di,us,en\n', encoding="utf-8")
+    result = send(output, "--csv", recipients, "--skip-invalid")
+    assert result.exit_code == 0, result.output
+    assert "recipients.csv, line 4: cy@example.org: the name holds a line break" in result.output
+    messages = [parse(p.read_bytes()) for p in (output / "outbox").glob("*.eml")]
+    sent_to = sorted(a.addr_spec for m in messages for a in m["To"].addresses)
+    # The international domain travels in its IDNA form; the names stay names.
+    assert sent_to == ["ana@example.org", "bo@example.org", "di@xn--exmple-cua.org"]
+    assert all(not m["Bcc"] and not m["Cc"] for m in messages)
+    assert "evil@x.org" not in {a.addr_spec for m in messages for a in m["To"].addresses}
+
+
+@pytest.mark.parametrize("encoding, expected", [
+    ("latin-1", "line 2: the file is not UTF-8"), ("utf-16", "the file is UTF-16")])
+def test_a_csv_in_another_encoding_is_one_clear_error(output, tmp_path, encoding, expected):
+    recipients = tmp_path / "recipients.csv"
+    recipients.write_text("email,name,region,language\nana@example.org,Zoë,us,en\n",
+                          encoding=encoding)
+    result = send(output, "--csv", recipients)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert expected in result.output and "save it as UTF-8" in result.output
+
+
+def test_a_csv_with_a_byte_order_mark_is_read(output, tmp_path):
+    recipients = tmp_path / "recipients.csv"
+    recipients.write_text("email,name,region,language\nana@example.org,Zoë,us,en\n",
+                          encoding="utf-8-sig")
+    assert send(output, "--csv", recipients).exit_code == 0
+
+
+def test_the_send_log_keeps_no_address(output):
+    assert send(output, "--to", "Ana Diaz <ana@example.org>").exit_code == 0
+    log = (output / "send-log.jsonl").read_text()
+    assert "ana@example.org" not in log and "Ana" not in log
+    assert (output / "send-log.key").stat().st_mode & 0o777 == 0o600
+    # Still, the same message is known again.
+    assert "1 already sent" in send(output, "--to", "ana@example.org").output
+
+
+def test_a_failing_send_log_stops_the_run_and_nobody_gets_it_more_than_twice(output):
+    """The log cannot be written (a full disk, say) after the message went: the run stops
+    with one line and sends nothing more; reruns send it at most once more, however often
+    they fail the same way."""
+    import iop_handouts.mail as mail
+
+    real_record = mail.SendLog.record
+
+    def full_disk_after_sending(self, entry):
+        if entry["event"] == "delivered":
+            raise mail.SendLogError(f"cannot write the send log {self.path}: "
+                                    f"No space left on device")
+        return real_record(self, entry)
+
+    outputs = []
+    for run in range(3):
+        mail.SendLog.record = full_disk_after_sending
+        try:
+            outputs.append(send(output, "--to", "a@example.org", "--to", "b@example.org"))
+        finally:
+            mail.SendLog.record = real_record
+        assert outputs[-1].exit_code == 1 and "Traceback" not in outputs[-1].output
+    assert "No space left on device" in outputs[0].output and "0 sent before this" in outputs[0].output
+    # a@example.org was tried on the first two runs only; the third refused it and went on.
+    attempts = log_events(output, "attempt")
+    first_key = attempts[0]["key"]
+    assert [a["key"] for a in attempts].count(first_key) == 2
+    assert "a@example.org [us/en]: earlier tries may have gone out" in outputs[2].output
+
+
+def test_plain_smtp_login_is_refused_unless_asked(output, smtp_server):
+    _, port = smtp_server()
+    result = send(output, "--to", "a@example.org", "--smtp-host", "127.0.0.1",
+                  "--smtp-port", port, "--smtp-user", "clinic",
+                  env={"IOP_SMTP_PASSWORD": "secret-pw"})
+    assert result.exit_code == 2 and "refusing to log in over plain SMTP" in result.output
+    assert "secret-pw" not in result.output
+
+
+def test_the_outbox_can_be_purged(output):
+    import os
+    import time
+    assert send(output, "--to", "a@example.org").exit_code == 0
+    assert send(output, "--to", "b@example.org").exit_code == 0
+    [old, new] = sorted((output / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime)
+    forty_days_ago = time.time() - 40 * 86400
+    os.utime(old, (forty_days_ago, forty_days_ago))
+    assert send(output, "--to", "c@example.org").exit_code == 0
+    assert not old.exists() and new.exists()       # older than --outbox-days (30)
+    purged = send(output, "--purge-outbox")
+    assert purged.exit_code == 0 and "Deleted 2 message(s)" in purged.output
+    assert not list((output / "outbox").glob("*.eml"))
