@@ -10,6 +10,7 @@ Every problem becomes a ContentError naming the file, line and field. Templates 
 the Edition built at the end.
 """
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from .colors import contrast_ratio, parse_hex_color
 from .errors import ContentError
 from .paths import CONTENT_DIR
 from .phones import Contact, PhoneBook
-from .schema import (BROCHURE_SECTION_IDS, CONTENT_PANELS, FAQ_ID, Brochure, Checklist, Clinic,
+from .schema import (BROCHURE_SECTION_IDS, Brochure, Checklist, Clinic, JargonTerm,
                      Common, CrisisLine, EmailText, Labels, Region, Strict, validate)
 from .sources import Source, load_yaml
 
@@ -68,15 +69,38 @@ class Edition:
     clinic: ClinicView
     labels: Labels
     disclaimer: str
+    jargon: tuple[JargonTerm, ...]
     brochure: Brochure
     checklist: Checklist
     email: EmailText
     # The files each document is made from (for incremental builds).
     input_files: dict[str, tuple[Path, ...]]
+    # Where each printed value came from: "brochure.sections[2].heading" -> (file, line), so a
+    # problem found on the page names the file, line and field to change.
+    origins: dict[str, tuple[str, int | None]]
 
     @property
     def key(self) -> str:
         return f"{self.region_id}/{self.language}"
+
+    @property
+    def colon(self) -> str:
+        """A colon after a label, as the language writes it: French puts a no-break space
+        before it."""
+        return "\u00a0:" if self.language.startswith("fr") else ":"
+
+    def origin(self, field_path: str) -> str | None:
+        """'content/brochure.en.yaml, line 12, field 'summary'' for a printed field (or the
+        nearest enclosing one that is known)."""
+        path = field_path
+        while path:
+            if path in self.origins:
+                file, line = self.origins[path]
+                field = field_path.split(".", 1)[1] if "." in field_path else field_path
+                return f"{file}{f', line {line}' if line else ''}, field '{field}'"
+            shorter = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", path)
+            path = "" if shorter == path else shorter
+        return None
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -146,7 +170,7 @@ class ContentSet:
 
     # handout text
 
-    def text(self, name: str, language: str, region_source: Source, region: Region) -> tuple[Strict, list[Path]]:
+    def text(self, name: str, language: str, region_source: Source, region: Region) -> tuple[Strict, list[Path], Source]:
         """One language file with the region's wording laid over it, validated."""
         path = self.content_dir / f"{name}.{language}.yaml"
         if not path.exists():
@@ -175,7 +199,7 @@ class ContentSet:
         model = validate(source, TEXT_FILES[name])
         if name == "brochure":
             check_brochure_sections(source, model)
-        return model, files
+        return model, files, source
 
     # editions
 
@@ -185,9 +209,10 @@ class ContentSet:
             raise region_source.error(("languages",), f"region '{region_id}' has no '{language}' "
                                                       f"edition (it has {', '.join(region.languages)})")
         files = list(region_files)
-        texts, text_files = {}, {}
+        texts, text_files, sources = {}, {}, {"region": region_source}
         for name in TEXT_FILES:
-            texts[name], text_files[name] = self.text(name, language, region_source, region)
+            texts[name], text_files[name], sources[name] = self.text(name, language,
+                                                                     region_source, region)
         files.extend(text_files["common"])
         common: Common = texts["common"]
         labels = common.labels
@@ -198,6 +223,7 @@ class ContentSet:
                                                    f"content/clinics/")
         clinic_source = self._file(clinic_path)
         clinic = validate(clinic_source, Clinic)
+        sources["clinic"] = clinic_source
         files.append(clinic_path)
         phones = PhoneBook(region.country, region.short_codes)
         clinic_view = resolve_clinic(clinic_source, clinic, phones, labels, self.content_dir)
@@ -221,11 +247,13 @@ class ContentSet:
             clinic=clinic_view,
             labels=labels,
             disclaimer=common.disclaimer,
+            jargon=tuple(common.jargon),
             brochure=texts["brochure"],
             checklist=texts["checklist"],
             email=texts["email"],
             input_files={document: tuple(dict.fromkeys(files + text_files[document]))
                          for document in DOCUMENTS},
+            origins=printed_origins(sources),
         )
 
     def editions(self, regions=(), languages=()) -> tuple[list[Edition], list[tuple[str, ContentError]]]:
@@ -250,6 +278,19 @@ class ContentSet:
         return editions, failures
 
 
+def printed_origins(sources: dict[str, Source]) -> dict[str, tuple[str, int | None]]:
+    """Every value's file and line, keyed as templates name them ('brochure.summary')."""
+    from .paths import display_path
+    from .sources import format_location
+
+    origins = {}
+    for name, source in sources.items():
+        for location, (path, line) in source.origins.items():
+            key = f"{name}.{format_location(location)}" if location else name
+            origins[key] = (display_path(path), line)
+    return origins
+
+
 # --- checks across files ---------------------------------------------------------------------
 
 def check_translation_covers(reference: Source, translation: Source) -> None:
@@ -258,7 +299,8 @@ def check_translation_covers(reference: Source, translation: Source) -> None:
     def walk(ref, tra, location):
         if isinstance(ref, dict) and isinstance(tra, dict):
             for key, value in ref.items():
-                if key in ("review", "panels") or (key == "note" and location[-1:] == ("review",)):
+                # Review records and term lists are each language's own.
+                if key in ("review", "jargon") or (key == "note" and location[-1:] == ("review",)):
                     continue
                 if key not in tra:
                     _, line = reference.origin_of(location + (key,))
@@ -286,17 +328,6 @@ def check_brochure_sections(source: Source, brochure: Brochure) -> None:
     if tuple(ids) != BROCHURE_SECTION_IDS:
         raise source.error(("sections",), "sections are out of order; expected "
                                           + ", ".join(BROCHURE_SECTION_IDS))
-    placed: dict[str, str] = {}
-    for panel in CONTENT_PANELS:
-        for index, section_id in enumerate(getattr(brochure.panels, panel)):
-            if section_id in placed:
-                raise source.error(("panels", panel, index),
-                                   f"'{section_id}' is already on {placed[section_id]}")
-            placed[section_id] = panel
-    unplaced = [s for s in BROCHURE_SECTION_IDS + (FAQ_ID,) if s not in placed]
-    if unplaced:
-        raise source.error(("panels",), f"not on any panel: {', '.join(unplaced)}; "
-                                        f"add {'them' if len(unplaced) > 1 else 'it'} to a panel")
 
 
 # Brochure sections are a list in the language files; a region overrides them by id.
@@ -367,13 +398,13 @@ def resolve_crisis_line(source: Source, index: int, line: CrisisLine, language: 
             if not reach.url:
                 raise source.error(where + ("url",), f"'{reach.how}' needs its https:// address")
             contacts.append(Contact(label, display or reach.url.removeprefix("https://"),
-                                    reach.url))
+                                    reach.url, reach.how))
             continue
         if not reach.number:
             raise source.error(where + ("number",), f"'{reach.how}' needs a number")
         scheme = "sms" if reach.how == "text" else "tel"
         contacts.append(phones.contact(source, where + ("number",), reach.number, label,
-                                       display, scheme))
+                                       display, scheme, reach.how))
     return CrisisLineView(
         name=_local(source, here + ("name",), line.name, language),
         contacts=tuple(contacts),

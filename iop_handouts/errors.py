@@ -31,3 +31,15 @@ class ContentError(HandoutError):
 
 class RenderError(HandoutError):
     """A document could not be rendered: overflowing text, a forbidden resource, a bad template."""
+
+
+class FitError(RenderError):
+    """Text that does not fit its page, panel or box: shorten it (or pick a smaller size).
+    `panel` names where it happened, when it is known."""
+
+    def __init__(self, message: str, panel: str | None = None, field: str | None = None,
+                 needed: float | None = None):
+        super().__init__(message)
+        self.panel = panel
+        self.field = field      # the printed field that ran over, when it is one alone
+        self.needed = needed    # for text that ran out of columns: room needed / room there

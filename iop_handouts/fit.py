@@ -6,7 +6,7 @@ an element with data-section.
 """
 
 from .documents import DOCUMENTS
-from .errors import RenderError
+from .errors import FitError
 
 # Layout measurements are in CSS px; half a pixel absorbs rounding, nothing visible.
 FIT_TOLERANCE_PX = 0.5
@@ -14,15 +14,32 @@ PX_PER_MM = 96 / 25.4
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def check_fits(rendered, document: str) -> None:
+# Office printers cannot print nearer the edge than this; nothing printed may come nearer.
+SAFE_MARGIN_PX = 0.25 * 96
+# A line's box may carry a trailing space's width past its last letter: half a millimetre.
+SAFE_TOLERANCE_PX = 2
+# Text keeps this far from a fold, so nothing is lost in the crease.
+FOLD_CLEARANCE_PX = 0.125 * 96
+
+
+def check_fits(rendered, document: str, where=None) -> None:
+    """Raise FitError when text does not fit: more pages than the document has, a panel
+    that overflows at the bottom or is cut short, or, in either direction, text past the
+    safe area, across a fold or out of its box. `where(element)` names the content file,
+    line and field behind an element, when it can."""
+    check_pages_and_panels(rendered, document)
+    check_bounds(rendered, where or (lambda element: None))
+
+
+def check_pages_and_panels(rendered, document: str) -> None:
     expected = DOCUMENTS[document].pages
     if len(rendered.pages) > expected:
         spilled = sections_on_pages(rendered.pages[expected:])
         names = ", ".join(f"'{name}'" for name in spilled[:4]) or "the content"
         plural = "s" if expected > 1 else ""
-        raise RenderError(f"text does not fit on {expected} page{plural}: "
-                          f"{names} {'run' if len(spilled) > 1 else 'runs'} onto page "
-                          f"{expected + 1}; shorten the text there")
+        raise FitError(f"text does not fit on {expected} page{plural}: "
+                       f"{names} {'run' if len(spilled) > 1 else 'runs'} onto page "
+                       f"{expected + 1}; shorten the text there")
     seen = set()
     for page in rendered.pages:
         for element, box in panel_boxes(page._page_box):
@@ -46,9 +63,8 @@ def check_fits(rendered, document: str) -> None:
                 raise _does_not_fit(name, f"section '{cut}' is cut off at the bottom")
 
 
-def _does_not_fit(panel: str, what: str) -> RenderError:
-    return RenderError(f"text does not fit in the {panel}: {what}; shorten it or move a "
-                       f"section to another panel")
+def _does_not_fit(panel: str, what: str) -> FitError:
+    return FitError(f"text does not fit in the {panel}: {what}; shorten it", panel=panel)
 
 
 def panel_boxes(page_box) -> list:
@@ -133,3 +149,113 @@ def _is_pseudo(box) -> bool:
 
 def _length(text: str) -> int:
     return len("".join(text.split()))
+
+
+# --- two dimensions: the safe area, the folds, the boxes ----------------------------------
+
+def check_bounds(rendered, where) -> None:
+    folds = fold_lines(rendered)
+    for number, page in enumerate(rendered.pages):
+        # Layout coordinates start at the trim's corner; bleed (print-shop) lies outside.
+        left, top, right, bottom = 0, 0, page.width, page.height
+        safe = (left + SAFE_MARGIN_PX, top + SAFE_MARGIN_PX,
+                right - SAFE_MARGIN_PX, bottom - SAFE_MARGIN_PX)
+        for box, owner, boxed, panel in _text_boxes(page._page_box):
+            x0, y0 = box.position_x, box.position_y
+            x1, y1 = x0 + box.width, y0 + box.height
+            tolerance = SAFE_TOLERANCE_PX
+            problem, needed = None, None
+            fix = "shorten it, or break a long word or address"
+            if x0 >= right:
+                problem = "has no room: the columns are full from here on (the rest runs off "
+                problem += "the page)"
+                fix = "shorten the text before it or here"
+                needed = columns_needed(page, safe)
+            elif x1 > safe[2] + tolerance or x0 < safe[0] - tolerance:
+                problem = (f"runs {_mm(max(x1 - safe[2], safe[0] - x0))} past the side of "
+                           f"the page's safe area (0.25 in from the edge)")
+            elif y1 > safe[3] + tolerance or y0 < safe[1] - tolerance:
+                problem = (f"runs {_mm(max(y1 - safe[3], safe[1] - y0))} past the top or "
+                           f"bottom of the page's safe area (0.25 in from the edge)")
+            else:
+                for fold in folds.get(number, ()):
+                    if x0 < left + fold + FOLD_CLEARANCE_PX - tolerance and \
+                            x1 > left + fold - FOLD_CLEARANCE_PX + tolerance:
+                        problem = "runs across a fold"
+                        break
+            if problem is None and boxed is not None:
+                inner = _inner_edges(boxed)
+                if x1 > inner[1] + tolerance or x0 < inner[0] - tolerance:
+                    problem = (f"runs {_mm(max(x1 - inner[1], inner[0] - x0))} past the edge "
+                               f"of its box")
+            if problem:
+                text = " ".join(getattr(box, "text", "").split())[:40]
+                named = where(owner)
+                subject = f"{named}: '{text}'" if named else f"'{text}'"
+                raise FitError(f"text does not fit: {subject} {problem}; {fix}", panel=panel,
+                               field=owner.get("data-field") if owner is not None else None,
+                               needed=needed)
+
+
+def columns_needed(page, safe) -> float:
+    """How much more room text that ran out of columns needs, as a ratio (1.2: a fifth more
+    than there is). Columns past the page continue at the same pitch, each as tall as the
+    ones on it: count the full ones and the filled part of the last (the copyfit uses this
+    to skip sizes that cannot fit)."""
+    boxes = [b for b, *_ in _text_boxes(page._page_box)]
+    inside = [b for b in boxes if b.position_x < page.width]
+    outside = [b for b in boxes if b.position_x >= page.width]
+    top = min(b.position_y for b in inside)
+    height = max(b.position_y + b.height for b in inside) - top
+    pitch = page.width / 3
+    extra = {}
+    for b in outside:
+        column = int((b.position_x - page.width) // pitch)
+        extra[column] = max(extra.get(column, 0), b.position_y + b.height - top)
+    filled = sum(min(1.0, depth / height) for depth in extra.values())
+    return (3 + filled) / 3
+
+
+def fold_lines(rendered) -> dict[int, list[float]]:
+    """The folds of each page, as x positions from the trim's left edge. A page with several
+    panels has its folds between them; a page holding one spread (the brochure's inside)
+    folds where its back does, mirrored (the sheet turns over)."""
+    folds: dict[int, list[float]] = {}
+    for number, page in enumerate(rendered.pages):
+        boxes = panel_boxes(page._page_box)
+        if len(boxes) > 1:
+            edges = sorted(box.position_x for _, box in boxes)
+            folds[number] = [edge for edge in edges if edge > 1]
+    widths = {n: page.width for n, page in enumerate(rendered.pages)}
+    for number in range(len(rendered.pages)):
+        if number not in folds and folds:
+            other = next(iter(folds))
+            folds[number] = sorted(widths[number] - x for x in folds[other])
+    return folds
+
+
+def _inner_edges(box) -> tuple[float, float]:
+    x = box.position_x + box.margin_left + box.border_left_width
+    return x, x + box.padding_left + box.width + box.padding_right
+
+
+def _text_boxes(box, owner=None, boxed=None, panel=None):
+    """(text box, the element it belongs to, the nearest box it must stay in, its panel) for
+    every piece of text laid out under `box`."""
+    element = getattr(box, "element", None)
+    if element is not None and not _is_pseudo(box):
+        if element.get("data-panel"):
+            panel = element.get("data-panel")
+        if element.get("data-field"):
+            owner = element
+        if element.get("data-box") is not None and type(box).__name__ not in ("LineBox",):
+            if getattr(box, "element_tag", None) and box.element is element:
+                boxed = box
+    if type(box).__name__ == "TextBox" and not _is_pseudo(box):
+        yield box, owner, boxed, panel
+    for child in getattr(box, "children", None) or ():
+        yield from _text_boxes(child, owner, boxed, panel)
+
+
+def _mm(px: float) -> str:
+    return f"{max(px, 0) / PX_PER_MM:.0f} mm"

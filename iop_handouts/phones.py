@@ -18,6 +18,7 @@ class Contact:
     label: str
     text: str
     href: str
+    kind: str = ""      # how it is reached (call, text, call_or_text, chat, web): its icon
 
 
 def digits(number: str) -> str:
@@ -30,12 +31,12 @@ class PhoneBook:
         self.short_codes = {digits(code) for code in short_codes}
 
     def contact(self, source: Source, location: Location, number: str, label: str,
-                display: str | None = None, scheme: str = "tel") -> Contact:
+                display: str | None = None, scheme: str = "tel", kind: str = "") -> Contact:
         """Check `number` (read from `source` at `location`) and make its printed form and link."""
         number_digits = digits(number)
         if number_digits in self.short_codes:
             self._check_display(source, location, number_digits, display)
-            return Contact(label, display or number, f"{scheme}:{number_digits}")
+            return Contact(label, display or number, f"{scheme}:{number_digits}", kind)
         try:
             parsed = phonenumbers.parse(number, self.country)
         except phonenumbers.NumberParseException:
@@ -48,7 +49,7 @@ class PhoneBook:
         self._check_display(source, location, str(parsed.national_number), display)
         text = display or phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
         e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-        return Contact(label, text, f"{scheme}:{e164}")
+        return Contact(label, text, f"{scheme}:{e164}", kind)
 
     @staticmethod
     def _check_display(source, location, number_digits, display):

@@ -18,7 +18,7 @@ import jinja2.meta
 from .colors import device_cmyk
 from .content import Edition
 from .documents import DOCUMENTS
-from .errors import RenderError
+from .errors import FitError, RenderError
 from .fit import check_fits, panel_boxes
 from .paths import CONTENT_DIR, STYLES_DIR, TEMPLATES_DIR
 
@@ -57,6 +57,8 @@ class Renderer:
     _color_profiles: dict = field(default_factory=dict, init=False, repr=False)
     _checked_templates: set = field(default_factory=set, init=False, repr=False)
     _font_timestamp: int | None = field(default=None, init=False, repr=False)
+    _fitting_size: dict = field(default_factory=dict, init=False, repr=False)
+    _fingerprint: str | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
         self.environment = template_environment(self.templates_dir)
@@ -73,7 +75,8 @@ class Renderer:
         return sheets
 
     def html(self, document: str, edition: Edition, options: RenderOptions = RenderOptions(),
-             standalone: bool = False) -> str:
+             standalone: bool = False, body_size: float | None = None,
+             layout: tuple[str, ...] = ()) -> str:
         """The document's HTML. `standalone` HTML links its stylesheets (for people and other
         tools); the renderer itself passes them already parsed."""
         template_name = f"{document}.html"
@@ -90,6 +93,8 @@ class Renderer:
                 document_title=registered.title(edition),
                 document_subject=registered.subject(edition),
                 brand_color=brand,
+                body_size=body_size,
+                layout=layout,
                 # PDF/X needs dates; the content's own review date keeps the bytes repeatable.
                 document_date=registered.review(edition).date.isoformat() if options.print_shop else None,
                 stylesheets=[p.resolve().as_uri() for p in self.stylesheets(document, edition, options)]
@@ -166,21 +171,20 @@ class Renderer:
     def pdf_and_pages(self, document: str, edition: Edition,
                       options: RenderOptions = RenderOptions(),
                       html: str | None = None) -> tuple[bytes, int]:
-        weasyprint = import_weasyprint()
+        """Render one document; with no `html`, at the largest body size that fits."""
+        import_weasyprint()
         from weasyprint.urls import FatalURLFetchingError
 
-        html = html if html is not None else self.html(document, edition, options)
         fetcher = ProjectFilesFetcher([self.templates_dir, self.styles_dir, self.content_dir])
+        def where(element):
+            return edition.origin(element.get("data-field") or "") if element is not None \
+                else None
         try:
-            stylesheets = [self._stylesheet(path, fetcher)
-                           for path in self.stylesheets(document, edition, options)]
-            rendered = weasyprint.HTML(
-                string=html, base_url=self.templates_dir.resolve().as_uri() + "/",
-                url_fetcher=fetcher,
-            ).render(font_config=self.font_config, stylesheets=stylesheets,
-                     color_profiles=self._color_profiles if options.print_shop else {},
-                     **options.pdf_options(document))
-            check_fits(rendered, document)
+            if html is None:
+                rendered, html = self._copyfit(document, edition, options, fetcher, where)
+            else:
+                rendered = self._layout(html, document, edition, options, fetcher)
+                check_fits(rendered, document, where)
             identifier = self.identifier(html)
             finisher = partial(_finish_pdf, identifier=identifier)
             with font_timestamp(self.font_timestamp):
@@ -191,6 +195,95 @@ class Renderer:
             cause = exc.__cause__ or exc
             raise RenderError(f"{document}: {cause}") from None
 
+    # The fit found for a document is remembered by a hash of everything its layout depends
+    # on (its HTML, the templates, stylesheets and fonts, this code, WeasyPrint's version),
+    # in memory and in a small cache folder, so a rebuild of the same content lays it out
+    # once instead of trying each larger size again.
+
+    def _copyfit_key(self, document, edition, options) -> str:
+        if self._fingerprint is None:
+            from .manifest import InputsHasher
+            self._fingerprint = InputsHasher(self.templates_dir, self.styles_dir).shared
+        html = self.html(document, edition, options)
+        for name, folder in (("templates", self.templates_dir), ("styles", self.styles_dir),
+                             ("content", self.content_dir)):
+            html = html.replace(Path(folder).resolve().as_uri(), f"{name}:")
+        return hashlib.sha256(f"{self._fingerprint}\n{html}".encode()).hexdigest()
+
+    @staticmethod
+    def _fit_cache_dir() -> Path:
+        import os
+        return Path(os.environ.get("IOP_HANDOUTS_CACHE")
+                    or Path.home() / ".cache" / "iop-handouts") / "copyfit"
+
+    def _cached_fit(self, key: str):
+        import json
+        try:
+            size, layout = json.loads((self._fit_cache_dir() / f"{key}.json").read_text())
+            return float(size), tuple(layout)
+        except (OSError, ValueError, TypeError):
+            return None  # no cache, or an unreadable one: measure
+
+    def _cache_fit(self, key: str, fit) -> None:
+        import json
+        from .manifest import write_atomically
+        try:
+            write_atomically(self._fit_cache_dir() / f"{key}.json",
+                             json.dumps([fit[0], list(fit[1])]).encode())
+        except OSError:
+            pass  # a read-only home folder: the next build measures again
+
+    def _layout(self, html, document, edition, options, fetcher):
+        import weasyprint
+        stylesheets = [self._stylesheet(path, fetcher)
+                       for path in self.stylesheets(document, edition, options)]
+        return weasyprint.HTML(
+            string=html, base_url=self.templates_dir.resolve().as_uri() + "/",
+            url_fetcher=fetcher,
+        ).render(font_config=self.font_config, stylesheets=stylesheets,
+                 color_profiles=self._color_profiles if options.print_shop else {},
+                 **options.pdf_options(document))
+
+    def _copyfit(self, document, edition, options, fetcher, where):
+        """Lay the document out at the largest body size that fits (the same size on every
+        panel). The size found is remembered by the content's hash, so the print-shop and
+        fold-mark variants, and a rebuild in the same process, lay out once."""
+        registered = DOCUMENTS[document]
+        choices = [(size, layout) for size in registered.body_sizes
+                   for layout in registered.layouts]
+        key = self._copyfit_key(document, edition, options)
+        known = self._fitting_size.get(key) or self._cached_fit(key)
+        if known in choices:
+            choices = choices[choices.index(known):]
+        problem = None
+        crowded_size, measured = None, None
+        for size, layout in choices:
+            if size == crowded_size:
+                continue  # the other layouts move things only between the covers and flap
+            if measured and measured[1] * (size / measured[0]) ** 2 > COPYFIT_MARGIN:
+                continue  # text area goes with the square of the size: this one cannot fit
+            html = self.html(document, edition, options, body_size=size, layout=layout)
+            rendered = self._layout(html, document, edition, options, fetcher)
+            try:
+                check_fits(rendered, document, where)
+            except FitError as exc:
+                problem = exc  # reported: the problem at the smallest size, the last tried
+                if exc.panel not in MOVABLE_PANELS:
+                    crowded_size = size
+                if exc.needed and layout == registered.layouts[0]:
+                    measured = (size, exc.needed)
+                continue
+            self._fitting_size[key] = (size, layout)
+            self._cache_fit(key, (size, layout))
+            return rendered, html
+        sizes = registered.body_sizes
+        message = f"{problem} (even with body text at {sizes[-1]:g} pt, the smallest allowed)" \
+            if len(sizes) > 1 else str(problem)
+        # A full back cover or flap is most often the clinic's own long details.
+        if problem.panel in MOVABLE_PANELS and (problem.field is None
+                                                or problem.field.startswith("clinic.")):
+            message += "; " + clinic_hint(edition)
+        raise FitError(message, panel=problem.panel)
 
     def identifier(self, html: str) -> bytes:
         """The PDF's /ID, derived from its HTML, so equal inputs give equal bytes. The HTML
@@ -211,6 +304,33 @@ class Renderer:
                      for path in sorted((self.styles_dir / "fonts").glob("*.[ot]tf"))]
             self._font_timestamp = max(dates, default=0)
         return self._font_timestamp
+
+
+# Skip a body size when text that ran out of room at a larger size would still need more
+# than the room at it. The estimate (area goes with the square of the size) leaves out the
+# room lost where a column ends early to keep a heading with its text, so it errs low:
+# when it says a size cannot fit, it cannot.
+COPYFIT_MARGIN = 1.0
+
+# Panels whose room depends on the clinic's own details (the back cover, and the inside flap
+# that takes the disclaimer or the clinic's details when the back cover is full).
+MOVABLE_PANELS = ("back cover", "inside flap")
+
+
+def clinic_hint(edition: Edition) -> str:
+    """When the back cover or flap overflows, the usual cause is the clinic's own data: say
+    which, where it is, and what makes room."""
+    clinic = edition.clinic
+    parts = [f"name ({len(clinic.name)} characters)"]
+    if clinic.address:
+        parts.append(f"address ({len(clinic.address)} lines, the longest "
+                     f"{max(len(line) for line in clinic.address)} characters)")
+    if clinic.website:
+        parts.append(f"website ({len(clinic.website.text)} characters)")
+    where = edition.origin("clinic.name") or "the clinic's file"
+    where = where.split(", field")[0]
+    return (f"those panels also hold the clinic's {', '.join(parts)}: a shorter name, fewer "
+            f"address lines or a shorter website address make room ({where})")
 
 
 @contextmanager
@@ -239,7 +359,38 @@ def template_environment(templates_dir: Path) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.filters["qr_code"] = qr_code_svg
+    environment.filters["keep_last_words"] = keep_last_words
+    environment.filters["number_link"] = number_link
     return environment
+
+
+def keep_last_words(text: str) -> str:
+    """Join a heading's last two words with a no-break space, so a line never holds one
+    short word alone (the words still wrap anywhere else)."""
+    words = text.split(" ")
+    # Only short pairs: two long words joined might not fit a narrow panel's line at all.
+    if len(words) < 3 or len(words[-2]) + len(words[-1]) > 14:
+        return text
+    return " ".join(words[:-2]) + " " + words[-2] + "\u00a0" + words[-1]
+
+
+def number_link(contact, css_class: str = "number", lead: str = ""):
+    """A printed number as its link, in parts that never break inside: one part, or two
+    where the display repeats the digits in brackets ("1 866 APPELLE" | "(277-3553)"), the
+    one place a line may break. `lead` (the label's last word, "al" in "texto al 988") stays
+    on the line of the first part. Each part is a link of its own: an element inside a link
+    would leave the link's annotation out of the tagged structure."""
+    import markupsafe
+
+    head, bracket, tail = contact.text.partition(" (")
+    parts = [head, "(" + tail] if bracket else [contact.text]
+    css = markupsafe.Markup(f' class="{markupsafe.escape(css_class)} nowrap"' if css_class
+                            else ' class="nowrap"')
+    links = [markupsafe.Markup('<a{} href="{}">{}</a>').format(css, contact.href, part)
+             for part in parts]
+    if lead:
+        links[0] = markupsafe.Markup('<span class="nowrap">{} {}</span>').format(lead, links[0])
+    return markupsafe.Markup(" ").join(links)
 
 
 def qr_code_svg(url: str, alt: str):
@@ -322,7 +473,8 @@ def _restore_reading_order(document, pdf) -> None:
     for part_reference, panels in zip(part_references, panels_per_page):
         holder = resolve(part_reference)
         # Step down through wrappers (the sheet's sides) to the panels themselves.
-        while len(holder["K"]) == 1 and len(panels) > 1:
+        while len(holder["K"]) == 1 and (
+                len(panels) > 1 or resolve(holder["K"][0]).get("S") != "/Sect"):
             wrapper = holder
             holder = resolve(holder["K"][0])
             wrapper.clear()
@@ -374,7 +526,26 @@ def import_weasyprint():
         raise RenderError(
             f"WeasyPrint cannot load its system libraries ({exc}). Install Pango: on Debian or "
             f"Ubuntu run 'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0'") from None
+    _tag_figures_as_figures()
     return weasyprint
+
+
+def _tag_figures_as_figures() -> None:
+    """WeasyPrint 70 tags <img> and <svg> as /Figure (with their alt text) but an HTML
+    <figure> as a plain container. The levels-of-care diagram is a <figure> built from
+    boxes and text: tag it as one /Figure whose /Alt is its `alt` attribute, so a screen
+    reader hears the description once."""
+    from weasyprint.pdf import tags
+
+    original = tags._get_pdf_tag
+    if getattr(original, "figure_aware", False):
+        return
+
+    def get_pdf_tag(tag):
+        return "Figure" if tag == "figure" else original(tag)
+
+    get_pdf_tag.figure_aware = True
+    tags._get_pdf_tag = get_pdf_tag
 
 
 class ForbiddenResource(Exception):

@@ -3,7 +3,8 @@
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError,
+                      model_validator)
 
 from .sources import Source
 
@@ -16,15 +17,14 @@ LocalText = dict[LanguageCode, Text]
 ReviewStatus = Literal[
     "draft", "needs-review", "needs-clinical-review", "needs-translator-review", "reviewed"]
 
-# The brochure's sections; the content must have all of them, once, in this order.
+# The brochure's sections; the content must have all of them, once, in this order. They flow
+# through the three inside panels in this order, the questions people ask after them.
 BROCHURE_SECTION_IDS = (
     "what-is-iop", "who-may-help", "what-to-expect", "therapies", "medications",
-    "co-occurring", "aftercare", "insurance", "choosing",
+    "co-occurring", "what-we-know", "when-iop-is-not-enough", "aftercare", "insurance",
+    "choosing",
 )
 FAQ_ID = "faq"
-# Panels that carry content, in the order a person reads the folded brochure. The back cover
-# always carries the crisis lines, the clinic's contact details and the disclaimer.
-CONTENT_PANELS = ("front_cover", "inside_flap", "inside_left", "inside_middle", "inside_right")
 
 
 class Strict(BaseModel):
@@ -61,12 +61,24 @@ class Labels(Strict):
     disclaimer_heading: Text
     notes: Text
     program_name: Text
+    call_us: Text
+    program: Text
+    emergency: Text
+    good_answer: Text       # beside each check box of the checklist's grid
+
+
+class JargonTerm(Strict):
+    """A term readers may not know: where it is printed, its first use must come with its
+    plain words in brackets (or follow them), or it must be replaced by them."""
+    term: Text
+    plain: Text
 
 
 class Common(Strict):
     review: Review
     labels: Labels
     disclaimer: Text
+    jargon: list[JargonTerm] = []
 
 
 class Section(Strict):
@@ -92,32 +104,49 @@ class Faq(Strict):
         return FAQ_ID
 
 
-PanelSections = list[Literal[BROCHURE_SECTION_IDS + (FAQ_ID,)]]  # type: ignore[valid-type]
+class Level(Strict):
+    name: Text
+    detail: Text
+    current: bool = False       # the level this handout is about: highlighted
 
 
-class Panels(Strict):
-    """Which sections go on which panel. Languages differ in length, so each language's
-    content can rebalance its panels without touching the template."""
-    front_cover: PanelSections = []
-    inside_flap: PanelSections = []
-    inside_left: PanelSections = []
-    inside_middle: PanelSections = []
-    inside_right: PanelSections = []
+class LevelsOfCare(Strict):
+    """The diagram of the levels of care, most care first. Built from HTML boxes, so its
+    words come from here, wrap, translate, and are seen by the fit checks."""
+    heading: Text
+    description: Text           # the diagram's alt text
+    levels: list[Level] = Field(min_length=2, max_length=6)
+
+    @model_validator(mode="after")
+    def one_current_level(self):
+        if sum(level.current for level in self.levels) != 1:
+            raise ValueError("exactly one level needs 'current: true' (the one this handout "
+                             "is about)")
+        return self
+
+
+class NextSteps(Strict):
+    heading: Text
+    steps: list[Text] = Field(min_length=1, max_length=7)   # printed numbered
 
 
 class Brochure(Strict):
     review: Review
     title: Text
-    summary: Text
-    panels: Panels
+    summary: Text               # the main message, large on the front cover
+    cover_action: Text          # the call to action on the front cover
+    levels_of_care: LevelsOfCare
+    next_steps: NextSteps
     sections: list[Section]
     faq: Faq
 
     def section(self, section_id: str) -> Section:
         return next(s for s in self.sections if s.id == section_id)
 
-    def panel(self, name: str) -> list:
-        return [self.faq if i == FAQ_ID else self.section(i) for i in getattr(self.panels, name)]
+    @property
+    def flow(self) -> list:
+        """What flows through the inside panels, in reading order."""
+        return [*self.sections, self.faq]
 
 
 class Question(Strict):
@@ -252,7 +281,12 @@ def describe_problem(error: dict, model: type[Strict], location: tuple) -> str:
     if kind == "string_pattern_mismatch":
         return f"{value!r} is not in the expected form ({_pattern_hint(location)})"
     if kind == "too_short":
-        return "must have at least one entry"
+        return "must have at least one entry" if error.get("ctx", {}).get("min_length", 1) <= 1 \
+            else f"must have at least {error['ctx']['min_length']} entries"
+    if kind == "too_long":
+        return f"has too many entries (at most {error.get('ctx', {}).get('max_length')})"
+    if kind == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
     return error["msg"]
 
 
