@@ -145,17 +145,70 @@ def check_pdfs(report: Report, edition: Edition, output_dir: Path) -> None:
                        "run `python generate.py build`, then check again")
             continue
         try:
-            text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+            reader = PdfReader(path)
+            pages = [_flatten(page.extract_text()) for page in reader.pages]
         except (PdfReadError, OSError, ValueError) as exc:
             report.add("crisis.in-pdf", "error", where, f"cannot read the PDF: {exc}",
-                       "rebuild it with `python generate.py build --force`")
+                       "rebuild it with `iop-handouts build --force`")
             continue
-        flat = _flatten(text)
+        flat = " ".join(pages)
         missing = [n for n in wanted if _flatten(n) not in flat]
         if missing:
             report.add("crisis.in-pdf", "error", where,
                        f"the PDF's text lacks {', '.join(missing)}",
                        "rebuild it; if it persists, the template lost the crisis block")
+        # A crisis line on every page: a reader may hold only one side of the sheet.
+        for number, text in enumerate(pages, 1):
+            if not any(_flatten(n) in text for n in wanted):
+                report.add("crisis.every-page", "error", f"{where}, page {number}",
+                           "no crisis line on this page",
+                           "keep the crisis strip (or box) in the template for every page")
+        if document == "brochure":
+            check_cover(report, edition, pages[0], where)
+        check_visuals(report, reader, where)
+
+
+def check_cover(report: Report, edition: Edition, first_page: str, where: str) -> None:
+    """The main message and a call to action on the front cover (CDC Clear Communication
+    Index: the main message up front; a call to action)."""
+    for field, text in (("summary", edition.brochure.summary),
+                        ("cover_action", edition.brochure.cover_action)):
+        if _flatten(text) not in first_page:
+            report.add("plain.cover", "error", f"{where}, front cover",
+                       f"the cover lacks the {field.replace('_', ' ')} '{text[:40]}'",
+                       "keep the summary and the call to action on the front cover")
+
+
+def check_visuals(report: Report, reader, where: str) -> None:
+    """At least one visual a reader can use (PEMAT: visual aids; CDC: a visual that supports
+    the main message): a figure with alt text, or a table with header cells."""
+    figures, tables = [], 0
+
+    def walk(node, depth=0):
+        nonlocal tables
+        node = node.get_object()
+        if not isinstance(node, dict) or depth > 60:
+            return
+        kind = node.get("/S")
+        if kind == "/Figure":
+            figures.append(str(node.get("/Alt") or ""))
+        elif kind == "/Table":
+            tables += 1
+        kids = node.get("/K")
+        for kid in (kids if isinstance(kids, list) else [kids]) if kids is not None else []:
+            if hasattr(kid, "get_object") or isinstance(kid, dict):
+                walk(kid, depth + 1)
+
+    root = reader.trailer["/Root"]
+    if "/StructTreeRoot" in root:
+        walk(root["/StructTreeRoot"])
+    if not any(alt.strip() for alt in figures) and not tables:
+        report.add("plain.visual", "error", where, "no visual with alt text (nor a table)",
+                   "keep the levels-of-care diagram or the comparison grid in the template")
+    for alt in figures:
+        if not alt.strip():
+            report.add("plain.visual", "error", where, "a figure without alt text",
+                       "give every figure a description")
 
 
 def _flatten(text: str) -> str:
@@ -166,10 +219,15 @@ def _flatten(text: str) -> str:
 
 def document_parts(edition: Edition, document: str):
     """(section id, [headings], [text items]) in reading order, the title and summary first.
-    Headings are kept apart: they are not scored for reading level."""
+    Headings are kept apart: a section's score leaves them out, the whole document's counts
+    them (every printed sentence)."""
     if document == "brochure":
         brochure = edition.brochure
-        yield "title", [brochure.title], [brochure.summary]
+        yield "title", [brochure.title], [brochure.summary, brochure.cover_action]
+        levels = brochure.levels_of_care
+        yield "levels-of-care", [levels.heading], [f"{level.name}: {level.detail}"
+                                                   for level in levels.levels]
+        yield "next-steps", [brochure.next_steps.heading], list(brochure.next_steps.steps)
         for section in brochure.sections:
             yield section.id, [section.heading], [*section.paragraphs, *section.items,
                                                   *section.closing]
@@ -214,12 +272,14 @@ def check_texts(report: Report, editions: list[Edition], renderer) -> None:
                                                     if len(seen[key]) > 3 else "")
         where = f"{document} ({editions_text})"
         language = edition.language
-        # Reading level: the whole document, then each section.
-        scored = [("whole document", [t for _, _, texts in parts for t in texts])]
+        # Reading level: the whole document (every printed sentence, headings included),
+        # then each section (its text alone).
+        scored = [("whole document", [t for _, headings, texts in parts
+                                      for t in (*headings, *texts)])]
         scored += [(f"section '{sid}'", texts) for sid, _, texts in parts
                    if sid not in ("title", "disclaimer")]
         for label, texts in scored:
-            result = score(as_sentences(texts), language)
+            result = score(as_sentences(texts), language, whole=label == "whole document")
             report.reading.append({"document": document, "editions": seen[key], "part": label,
                                    "language": language, "sentences": result.sentences,
                                    "verdict": result.verdict, "measures": result.measures,
@@ -230,7 +290,7 @@ def check_texts(report: Report, editions: list[Edition], renderer) -> None:
                            "shorter sentences and shorter, everyday words")
         outcomes = plain_language(report, edition, document, parts, where, renderer)
         understand = [outcomes[k] for k in ("headings", "short-sections", "lists", "numbers",
-                                            "abbreviations", "summary", "all-caps")]
+                                            "abbreviations", "jargon", "summary", "all-caps")]
         act = [outcomes[k] for k in ("reader", "action", "tool")]
         entry = {"document": document, "editions": seen[key],
                  "understandability": round(100 * sum(understand) / len(understand)),
@@ -307,6 +367,14 @@ def plain_language(report, edition, document, parts, where, renderer) -> dict:
                    f"at its first use write the full name, then ({abbreviation})")
     outcomes["abbreviations"] = not undefined
 
+    # Jargon: defined in brackets at its first use, or not used at all.
+    unexplained = undefined_jargon(sequence, edition.jargon)
+    for term in unexplained:
+        report.add("plain.jargon", "error", where, f"'{term.term}' is used without its plain "
+                   f"words at first use", f"write '{term.term} ({term.plain})', or "
+                   f"'{term.plain} ({term.term})', or just '{term.plain}'")
+    outcomes["jargon"] = not unexplained
+
     # No all-caps sentences.
     shouting = [s for s in re.split(r"(?<=[.!?])\s+", joined)
                 if len(re.findall(r"[^\W\d_]{2,}", s)) >= 3
@@ -329,6 +397,26 @@ def plain_language(report, edition, document, parts, where, renderer) -> dict:
     outcomes["tool"] = document == "checklist" or any(
         word in joined.lower() for word in ("checklist", "lista", "liste"))
     return outcomes
+
+
+def undefined_jargon(texts, jargon) -> list:
+    """The terms of the language's jargon list whose first printed use comes without their
+    plain words in brackets right after (or right before, with the term in brackets)."""
+    joined = " ".join(" ".join(texts).split())
+    unexplained = []
+    for term in jargon:
+        flags = 0 if any(c.isupper() for c in term.term) else re.IGNORECASE
+        found = re.search(rf"(?<![\w-]){re.escape(term.term)}(?![\w-])", joined, flags)
+        if not found:
+            continue
+        plain = term.plain.lower()
+        after = joined[found.end():found.end() + len(plain) + 40].lower().lstrip()
+        before = joined[max(0, found.start() - len(plain) - 40):found.start()].lower().rstrip()
+        explained_after = after.startswith("(") and plain in after[:after.find(")") + 1]
+        explained_before = before.endswith("(") and before[:-1].rstrip().endswith(plain)
+        if not (explained_after or explained_before):
+            unexplained.append(term)
+    return unexplained
 
 
 def undefined_abbreviations(texts) -> list[str]:
