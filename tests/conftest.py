@@ -10,6 +10,13 @@ import pytest
 from helpers import CONTENT_DIR, PROJECT, run_cli, statuses  # noqa: F401
 
 
+def pytest_configure(config):
+    # The copyfit cache (the body size each document was found to fit at) lives in a folder
+    # of this test run's own, never the user's: each run starts measuring afresh.
+    import tempfile
+    os.environ["IOP_HANDOUTS_CACHE"] = tempfile.mkdtemp(prefix="iop-handouts-cache-")
+
+
 # The `slow` marker is registered in pyproject.toml. Property-based tests run a fixed,
 # derandomised set of examples in CI (CI=true), so a red run can be rerun and seen again.
 try:

@@ -26,7 +26,7 @@ DOCUMENTS = ("brochure", "checklist")
 SAMPLE_EDITIONS = {"us/en", "us/es", "ca-qc/fr", "gb/en"}
 
 __all__ = ["PROJECT", "CONTENT_DIR", "DOCUMENTS", "SAMPLE_EDITIONS", "run_cli", "statuses",
-           "pdf_text", "normalise", "struct_elements", "outloud_reports", "load", "strings_in",
+           "pdf_text", "normalise", "font_sizes", "struct_elements", "outloud_reports", "load", "strings_in",
            "printed_strings", "edit", "line_of", "keep_regions", "editions_of", "each_edition",
            "pdf_paths"]
 
@@ -65,6 +65,25 @@ def pdf_text(path) -> str:
 def normalise(text: str) -> str:
     # A line may break after a hyphen ("relapse-\nprevention"): join it back.
     return re.sub(r"-\s+", "-", re.sub(r"\s+", " ", text)).strip()
+
+
+def font_sizes(path) -> dict[float, int]:
+    """{size in points: characters printed at it}, sizes to the half point, as the text's
+    font size times its text and transformation matrices give them."""
+    import math
+
+    sizes: dict[float, int] = {}
+
+    def visit(text, cm, tm, font, size):
+        letters = len(text.strip())
+        if letters and size:
+            points = size * math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
+            key = round(points * 2) / 2
+            sizes[key] = sizes.get(key, 0) + letters
+
+    for page in PdfReader(path).pages:
+        page.extract_text(visitor_text=visit)
+    return sizes
 
 
 def struct_elements(reader: PdfReader):
@@ -112,10 +131,13 @@ def strings_in(data):
 
 def printed_strings(brochure: dict | None = None, checklist: dict | None = None) -> list[str]:
     """Every string of a brochure and/or checklist (as loaded from YAML or dumped from an
-    edition) that is printed: review records, panel layout and section ids are not."""
+    edition) that is printed: review records, section ids and alt text are not."""
     strings = []
     if brochure is not None:
-        brochure = {k: v for k, v in brochure.items() if k not in ("review", "panels")}
+        brochure = {k: v for k, v in brochure.items() if k != "review"}
+        # The diagram's description is its alt text: in the tags, not on the page.
+        brochure["levels_of_care"] = {k: v for k, v in brochure["levels_of_care"].items()
+                                      if k != "description"}
         brochure["sections"] = [{k: v for k, v in section.items() if k not in ("review", "id")}
                                 for section in brochure["sections"]]
         strings += strings_in(brochure)

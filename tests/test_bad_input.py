@@ -154,14 +154,15 @@ def test_html_in_content_is_printed_as_text_not_markup(content, tmp_path):
     assert "<b>Bold</b>&amp;<script>x</script>" in text
 
 
-def test_text_that_does_not_fit_names_its_section(content, good_build):
+def test_text_that_does_not_fit_names_its_file_line_and_field(content, good_build):
     out, unchanged = good_build
     long_item = "This sentence is here to make the list far too long for its panel. " * 6
-    edit(content / "brochure.en.yaml", '      - "Outpatient therapy or counseling"',
-         f'      - "Outpatient therapy or counseling"\n      - "{long_item}"\n      - "{long_item}"')
+    path = content / "brochure.en.yaml"
+    edit(path, '    items:\n', f'    items:\n      - "{long_item}"\n      - "{long_item}"\n')
     message = build_fails(content, out, exit_code=1)
-    assert message.startswith("Error: us-or/en/brochure: text does not fit")
-    assert "inside middle" in message and "'choosing'" in message
+    assert message.startswith("Error: us-or/en/brochure: text does not fit: ")
+    assert re.search(r"content/brochure\.en\.yaml, line \d+, field '[a-z_]+(\[\d+\])?\.", message)
+    assert "even with body text at 11 pt" in message
     unchanged()
 
 

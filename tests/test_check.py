@@ -47,7 +47,7 @@ def test_text_report_where_warnings_alone_do_not_fail(built):
     assert rows and all("| governance.review |" in row for row in rows), rows
     assert "0 error(s)" in result.output
     assert "Reading level (whole documents):" in result.output
-    assert "Headings are left out" in result.output
+    assert "Whole documents count every printed sentence" in result.output
 
 
 def test_json_and_strict(built):
@@ -102,12 +102,71 @@ def test_the_pdf_text_must_hold_the_crisis_numbers(content, built, tmp_path):
     assert any("not built" in f.problem for f in findings(content, "crisis.in-pdf", out=out))
 
 
+def test_every_page_needs_a_crisis_line(content, built, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(built, out)
+    assert findings(content, "crisis.every-page", out=out) == []
+    # Two pages: the first carries the numbers, the second none.
+    import weasyprint
+    weasyprint.HTML(string="<p>Call or text 988. Call 911. 988lifeline.org 838255 "
+                           "1-800-662-4357</p><p style='break-before: page'>Inside.</p>"
+                    ).write_pdf(out / "us/en/brochure.pdf")
+    [finding] = findings(content, "crisis.every-page", out=out)
+    assert finding.where.endswith("brochure.pdf, page 2") and finding.severity == "error"
+
+
+def test_the_cover_needs_the_main_message_and_a_call_to_action(content, built, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(built, out)
+    assert findings(content, "plain.cover", out=out) == []
+    from iop_handouts.content import ContentSet
+    brochure = ContentSet(content).edition("us", "en").brochure
+    import weasyprint
+    weasyprint.HTML(string=f"<p>{brochure.title}</p><p style='break-before: page'>"
+                           f"{brochure.summary} {brochure.cover_action}</p>"
+                    ).write_pdf(out / "us/en/brochure.pdf")
+    problems = findings(content, "plain.cover", out=out)
+    assert len(problems) == 2 and all("front cover" in f.where for f in problems)
+
+
+def test_each_pdf_needs_a_visual_with_alt_text(content, built, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(built, out)
+    assert findings(content, "plain.visual", out=out) == []
+    import weasyprint
+    weasyprint.HTML(string="<html lang='en'><title>x</title><h1>Text only</h1></html>"
+                    ).write_pdf(out / "us/en/checklist.pdf", pdf_variant="pdf/ua-1")
+    [finding] = findings(content, "plain.visual", out=out)
+    assert "checklist.pdf" in finding.where and "no visual" in finding.problem
+
+
+def test_jargon_must_come_with_its_plain_words():
+    from iop_handouts.checks import undefined_jargon
+    from iop_handouts.schema import JargonTerm
+    terms = [JargonTerm(term="PHP", plain="partial hospitalization program"),
+             JargonTerm(term="step-down", plain="a move to less care")]
+    assert undefined_jargon(["A partial hospitalization program (PHP) is full days.",
+                             "PHP again."], terms) == []
+    assert undefined_jargon(["PHP (partial hospitalization program) is full days."], terms) == []
+    assert [t.term for t in undefined_jargon(["Leave PHP for IOP.", "A step-down (a move to "
+                                              "less care)."], terms)] == ["PHP"]
+
+
+def test_jargon_in_the_shipped_text_is_explained(content):
+    assert findings(content, "plain.jargon") == []
+    edit(content / "brochure.en.yaml", 'summary: "', 'summary: "After a step-down, ')
+    edit(content / "common.en.yaml", "jargon:\n",
+         'jargon:\n  - term: "step-down"\n    plain: "a move to less care"\n')
+    problems = [f for f in findings(content, "plain.jargon") if "'step-down'" in f.problem]
+    assert problems and all("a move to less care" in f.fix for f in problems)
+
+
 # --- plain language --------------------------------------------------------------------------
 
 def test_a_list_of_eight_items_is_too_long(content):
     assert findings(content, "plain.list-length") == []
-    edit(content / "brochure.en.yaml", '      - "Outpatient therapy or counseling"',
-         '      - "Outpatient therapy or counseling"\n' + '      - "More help."\n' * 4)
+    edit(content / "brochure.en.yaml", '      - "Weekly therapy or counseling"',
+         '      - "Weekly therapy or counseling"\n' + '      - "More help."\n' * 4)
     [finding] = findings(content, "plain.list-length")
     assert "section 'aftercare'" in finding.where and "8 items" in finding.problem
 
@@ -175,9 +234,9 @@ def styles(tmp_path):
 
 def test_low_contrast_text_is_an_error(content, styles):
     assert findings(content, "typography.contrast", styles=styles) == []
-    edit(styles / "base.css", "--rule: #5a5a5a;", "--rule: #aaaaaa;")
+    edit(styles / "base.css", "--crisis: #8b1a1a;", "--crisis: #ee8888;")
     problems = findings(content, "typography.contrast", styles=styles)
-    assert problems and "#aaaaaa on #ffffff has contrast 2.3:1" in problems[0].problem
+    assert problems and any("#ee8888 on #fdf3f2 has contrast" in f.problem for f in problems)
 
 
 def test_small_body_text_is_an_error(content, styles):

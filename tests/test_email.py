@@ -129,11 +129,17 @@ def test_outbox_messages_carry_the_pdfs_and_the_crisis_lines(output):
     assert body.startswith("Hola, Ana Diaz:")
     for number in ("911", "988", "988lifeline.org", "838255", "1-800-662-4357"):
         assert number in body
+    # Each PDF is attached under its title, as a file name any system accepts.
+    from iop_handouts.content import ContentSet
+    from iop_handouts.mail import readable_filename
+    edition = ContentSet().edition("us", "es")
     files = attachments(message)
     assert files == {
-        "Programas intensivos ambulatorios IOP.pdf": (output / "us/es/brochure.pdf").read_bytes(),
-        "Cómo elegir un programa intensivo.pdf": (output / "us/es/checklist.pdf").read_bytes(),
+        readable_filename(edition.brochure.title): (output / "us/es/brochure.pdf").read_bytes(),
+        readable_filename(edition.checklist.title): (output / "us/es/checklist.pdf").read_bytes(),
     }
+    assert readable_filename(edition.brochure.title) == \
+        "Programa intensivo ambulatorio IOP.pdf"
 
 
 def test_html_body_loads_nothing_from_anywhere(output):
@@ -161,7 +167,7 @@ def test_dry_run_lists_who_gets_what_and_sends_nothing(output):
                   "--dry-run")
     assert result.exit_code == 0
     assert result.output.count("would send") == 2
-    assert "Intensive Outpatient Programs IOP.pdf (" in result.output and "KB" in result.output
+    assert "Intensive Outpatient Program IOP.pdf (" in result.output and "KB" in result.output
     assert not (output / "outbox").exists() and not (output / "send-log.jsonl").exists()
 
 

@@ -84,22 +84,26 @@ def test_print_shop_rebuild_is_byte_identical(printed, tmp_path):
 # --- the fillable checklist ------------------------------------------------------------------
 
 def test_office_checklist_is_fillable_with_named_fields(built):
+    """A check box and a notes line for each question and each of three programs, and a
+    line for each program's name: named, and titled with the program and the question."""
     fields = PdfReader(built / "us/en/checklist.pdf").get_fields()
     checklist = load(CONTENT_DIR / "checklist.en.yaml")
     topics = [q["topic"] for q in checklist["questions"]]
     ticks = {k: v for k, v in fields.items() if k.startswith("question-")}
     notes = {k: v for k, v in fields.items() if k.startswith("notes-")}
-    numbers = range(1, len(topics) + 1)
-    assert topics and len(ticks) == len(notes) == len(topics)
-    assert [ticks[f"question-{i}"]["/TU"] for i in numbers] == topics
+    assert topics and len(ticks) == len(notes) == 3 * len(topics)
+    for row, topic in enumerate(topics, 1):
+        assert [ticks[f"question-{row}-program-{n}"]["/TU"] for n in (1, 2, 3)] == \
+            [f"Program {n}: {topic}" for n in (1, 2, 3)]
+        assert [notes[f"notes-{row}-program-{n}"]["/TU"] for n in (1, 2, 3)] == \
+            [f"Notes, Program {n}: {topic}" for n in (1, 2, 3)]
     assert all(v["/FT"] == "/Btn" for v in ticks.values())
-    assert [notes[f"notes-{i}"]["/TU"] for i in numbers] == [f"Notes: {t}" for t in topics]
-    assert fields["program-name"]["/FT"] == "/Tx"
+    assert all(fields[f"program-{n}-name"]["/FT"] == "/Tx" for n in (1, 2, 3))
 
 
 def test_spanish_checklist_fields_are_named_in_spanish(built):
     fields = PdfReader(built / "us/es/checklist.pdf").get_fields()
-    assert fields["notes-1"]["/TU"].startswith("Notas")
+    assert fields["notes-1-program-1"]["/TU"].startswith("Notas, Programa 1")
 
 
 def test_print_shop_checklist_has_no_form_fields(printed):
