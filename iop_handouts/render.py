@@ -361,6 +361,7 @@ def template_environment(templates_dir: Path) -> jinja2.Environment:
     environment.filters["qr_code"] = qr_code_svg
     environment.filters["keep_last_words"] = keep_last_words
     environment.filters["number_link"] = number_link
+    environment.filters["url_link"] = url_link
     return environment
 
 
@@ -391,6 +392,18 @@ def number_link(contact, css_class: str = "number", lead: str = ""):
     if lead:
         links[0] = markupsafe.Markup('<span class="nowrap">{} {}</span>').format(lead, links[0])
     return markupsafe.Markup(" ").join(links)
+
+
+def url_link(contact):
+    """A web address as links that never break inside (not at its hyphens, where a reader
+    could not tell the hyphen from the address), one per part ending in a slash; a line may
+    break only between parts. Links side by side, so no element sits inside a link."""
+    import markupsafe
+
+    parts = [part for part in re.split(r"(?<=/)", contact.text) if part]
+    return markupsafe.Markup("<wbr>").join(
+        markupsafe.Markup('<a class="nowrap" href="{}">{}</a>').format(contact.href, part)
+        for part in parts)
 
 
 def qr_code_svg(url: str, alt: str):
