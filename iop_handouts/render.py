@@ -204,10 +204,7 @@ class Renderer:
         if self._fingerprint is None:
             from .manifest import InputsHasher
             self._fingerprint = InputsHasher(self.templates_dir, self.styles_dir).shared
-        html = self.html(document, edition, options)
-        for name, folder in (("templates", self.templates_dir), ("styles", self.styles_dir),
-                             ("content", self.content_dir)):
-            html = html.replace(Path(folder).resolve().as_uri(), f"{name}:")
+        html = self._without_folders(self.html(document, edition, options))
         return hashlib.sha256(f"{self._fingerprint}\n{html}".encode()).hexdigest()
 
     @staticmethod
@@ -289,10 +286,15 @@ class Renderer:
         """The PDF's /ID, derived from its HTML, so equal inputs give equal bytes. The HTML
         names files (the logo) by absolute path; those are replaced by the folder's role, so
         the same content in another folder, or on another machine, gives the same /ID."""
+        return hashlib.sha256(self._without_folders(html).encode()).hexdigest()[:32].encode()
+
+    def _without_folders(self, html: str) -> str:
+        """The HTML with the absolute file URLs of the project's folders (the logo's, say)
+        replaced by the folders' roles: the same content anywhere gives the same text."""
         for name, folder in (("templates", self.templates_dir), ("styles", self.styles_dir),
                              ("content", self.content_dir)):
             html = html.replace(Path(folder).resolve().as_uri(), f"{name}:")
-        return hashlib.sha256(html.encode()).hexdigest()[:32].encode()
+        return html
 
     @property
     def font_timestamp(self) -> int:
