@@ -36,7 +36,8 @@ def make_previews(output_dir: Path) -> list[Path]:
     redrawn = []
     for relative, entry in sorted(manifest.documents.items()):
         pdf = output_dir / relative
-        if not pdf.is_file():
+        # The manifest is a file anyone can edit: never follow it out of the output folder.
+        if not inside(output_dir, pdf) or not pdf.is_file():
             continue
         targets = thumbnail_paths(pdf, entry["pages"])
         if drawn_from.get(relative) == entry["sha256"] and all(t.is_file() for t in targets):
@@ -53,6 +54,11 @@ def make_previews(output_dir: Path) -> list[Path]:
         redrawn.append(pdf)
     write_atomically(state_path, (json.dumps(drawn_from, indent=2, sort_keys=True) + "\n").encode())
     return redrawn
+
+
+def inside(folder: Path, path: Path) -> bool:
+    """Whether `path` (links and ../ resolved) lies inside `folder`."""
+    return Path(path).resolve().is_relative_to(Path(folder).resolve())
 
 
 def _png(image) -> bytes:
@@ -82,7 +88,8 @@ def write_catalog(output_dir: Path, editions, environment) -> Path:
         for document in DOCUMENTS:
             relative = f"{edition.key}/{document}.pdf"
             entry = manifest.documents.get(relative)
-            if not entry or not (output_dir / relative).is_file():
+            if not entry or not inside(output_dir, output_dir / relative) \
+                    or not (output_dir / relative).is_file():
                 continue
             print_relative = f"{edition.key}/{document}-print.pdf"
             thumbnails = [p.relative_to(output_dir).as_posix()

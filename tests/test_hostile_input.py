@@ -72,3 +72,22 @@ def test_colours_must_be_hex(content, tmp_path, colour):
     edit(content / "clinics/riverbend.yaml", '"#1F4E79"', colour)
     message = build_error(content, tmp_path)
     assert "field 'brand_color'" in message and "#RRGGBB or #RGB" in message
+
+
+def test_preview_never_writes_outside_the_output_folder(built, tmp_path):
+    """A manifest edited to name a PDF outside the output folder (../) is not followed:
+    no thumbnail is drawn or written there."""
+    import json
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(built, out)
+    outside = tmp_path / "elsewhere.pdf"
+    shutil.copy(out / "us/en/checklist.pdf", outside)
+    manifest = json.loads((out / "manifest.json").read_text())
+    entry = dict(manifest["documents"]["us/en/checklist.pdf"], sha256="changed")
+    manifest["documents"]["../elsewhere.pdf"] = entry
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    result = run_cli("preview", "--out", out)
+    assert result.exit_code == 0 and "Traceback" not in result.output
+    assert not list(tmp_path.glob("elsewhere-page*.png"))
