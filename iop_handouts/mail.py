@@ -66,16 +66,16 @@ class RecipientProblem:
         return f"{self.where}: {self.address or '(no address)'}: {self.problem}"
 
 
-def check_address(address: str) -> str:
-    """The normalised address, or EmailNotValidError. No DNS look-ups: clinic networks are
-    often locked down, and a syntax check is what can be known before sending."""
-    return validate_email(address, check_deliverability=False).normalized
-
-
 def checked_address(address: str):
     """email-validator's result (normalized, ascii_email) for an address, international ones
-    included; EmailNotValidError otherwise."""
+    included; EmailNotValidError otherwise. No DNS look-ups: clinic networks are often locked
+    down, and a syntax check is what can be known before sending."""
     return validate_email(address, check_deliverability=False, allow_smtputf8=True)
+
+
+def check_address(address: str) -> str:
+    """The normalised address, or EmailNotValidError."""
+    return checked_address(address).normalized
 
 
 # Control characters (CR and LF above all: they would start a new header) and characters
