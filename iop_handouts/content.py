@@ -11,7 +11,7 @@ the Edition built at the end.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .documents import DOCUMENTS
@@ -384,6 +384,22 @@ def _local(source: Source, location: tuple, texts: dict | None, language: str) -
     return texts[language]
 
 
+def _with_option_and_keyword(source: Source, where: tuple, reach, contact: Contact,
+                             labels: Labels) -> Contact:
+    """The printed form with its keypad option ("988, then press 1") and the label with its
+    text keyword ("Text SHOUT to"), worded by the language's labels."""
+    if reach.keyword and reach.how != "text":
+        raise source.error(where + ("keyword",), f"a keyword is for text lines, not '{reach.how}'")
+    if reach.option and reach.how != "call":
+        raise source.error(where + ("option",), f"a key to press is for calls, not '{reach.how}'")
+    if reach.option:
+        contact = replace(contact, text=labels.press_option.format(number=contact.text,
+                                                                   option=reach.option))
+    if reach.keyword:
+        contact = replace(contact, label=labels.text_keyword.format(keyword=reach.keyword))
+    return contact
+
+
 def resolve_crisis_line(source: Source, index: int, line: CrisisLine, language: str,
                         phones: PhoneBook, labels: Labels) -> CrisisLineView:
     here = ("crisis_lines", index)
@@ -403,8 +419,9 @@ def resolve_crisis_line(source: Source, index: int, line: CrisisLine, language: 
         if not reach.number:
             raise source.error(where + ("number",), f"'{reach.how}' needs a number")
         scheme = "sms" if reach.how == "text" else "tel"
-        contacts.append(phones.contact(source, where + ("number",), reach.number, label,
-                                       display, scheme, reach.how))
+        contact = phones.contact(source, where + ("number",), reach.number, label, display,
+                                 scheme, reach.how)
+        contacts.append(_with_option_and_keyword(source, where, reach, contact, labels))
     return CrisisLineView(
         name=_local(source, here + ("name",), line.name, language),
         contacts=tuple(contacts),

@@ -12,6 +12,13 @@ import phonenumbers
 from .sources import Location, Source
 
 
+# What a number's printed form may hold: digits, keypad letters and the usual separators; and
+# after it, optionally, the last digits again in brackets (4 digits or more).
+DISPLAY_CHARACTERS = re.compile(r"\+?[0-9A-Za-z]+(?:[ .-][0-9A-Za-z]+)*")
+DIALLED = re.compile(r"\+?[0-9() .-]*[0-9][0-9() .-]*")
+REPEAT = re.compile(r"\([0-9]+(?:[ .-][0-9]+)*\)")
+
+
 @dataclass(frozen=True)
 class Contact:
     """A number or address as printed, with the link it opens."""
@@ -33,6 +40,10 @@ class PhoneBook:
     def contact(self, source: Source, location: Location, number: str, label: str,
                 display: str | None = None, scheme: str = "tel", kind: str = "") -> Contact:
         """Check `number` (read from `source` at `location`) and make its printed form and link."""
+        if not DIALLED.fullmatch(number):
+            raise source.error(location, f"'{number}' is not a phone number: digits, spaces, "
+                                         "hyphens, dots and brackets only (put letters in "
+                                         "'display')")
         number_digits = digits(number)
         if number_digits in self.short_codes:
             self._check_display(source, location, number_digits, display)
@@ -46,17 +57,39 @@ class PhoneBook:
                     if len(number_digits) <= 6 else "")
             raise source.error(location, f"'{number}' is not a valid phone number for "
                                          f"{self.country}{hint}")
-        self._check_display(source, location, str(parsed.national_number), display)
+        national = phonenumbers.national_significant_number(parsed)
+        self._check_display(source, location, national, display,
+                            self._prefixes(parsed.country_code))
         text = display or phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
         e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
         return Contact(label, text, f"{scheme}:{e164}", kind)
 
-    @staticmethod
-    def _check_display(source, location, number_digits, display):
-        """A printed form ('1-800-662-HELP', '988, then press 1') must show the same number."""
+    def _prefixes(self, country_code: int) -> tuple[str, ...]:
+        """What may come before the national number in a printed form: nothing, the national
+        (trunk) prefix ("1-800-...", "0477 ..."), or the country code ("+44 ...")."""
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(self.country)
+        trunk = metadata.national_prefix if metadata and metadata.national_prefix else ""
+        return ("", trunk, str(country_code))
+
+    def _check_display(self, source, location, number_digits, display, prefixes=("",)):
+        """A printed form must show exactly the dialled number: the same digits (keypad letters
+        read as digits, "1-800-662-HELP"), optionally after the national prefix, and at most a
+        bracketed repeat of its last digits ("1 866 APPELLE (277-3553)"). Nothing else: an
+        instruction or a keyword has its own field, so a stray digit can never hide in one."""
         if display is None:
             return
-        shown = digits(phonenumbers.convert_alpha_characters_in_number(display))
-        if number_digits not in shown:
-            raise source.error(tuple(location[:-1]) + ("display",),
-                               f"'{display}' does not show the number {number_digits}")
+        where = tuple(location[:-1]) + ("display",)
+        main, bracket, repeat = display.partition(" (")
+        if not DISPLAY_CHARACTERS.fullmatch(main) or (
+                bracket and not REPEAT.fullmatch("(" + repeat)):
+            raise source.error(where, f"'{display}' may hold only the number (digits, keypad "
+                                      "letters, spaces, hyphens, dots) and a bracketed repeat of "
+                                      "its last digits; put a key to press in 'option' and a "
+                                      "word to text in 'keyword'")
+        shown = digits(phonenumbers.convert_alpha_characters_in_number(main))
+        if shown not in {prefix + number_digits for prefix in prefixes}:
+            raise source.error(where, f"'{display}' shows {shown or 'no digits'}, not the "
+                                      f"number dialled ({number_digits})")
+        if bracket and not number_digits.endswith(digits(repeat)):
+            raise source.error(where, f"'{display}': the digits in brackets must repeat the "
+                                      f"end of the number ({number_digits})")

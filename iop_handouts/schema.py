@@ -1,10 +1,11 @@
 """The content schema (pydantic) and the one-line messages for what does not match it."""
 
 from datetime import date
+from string import Formatter
 from typing import Annotated, Literal
 
 from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError,
-                      model_validator)
+                      field_validator, model_validator)
 
 from .sources import Source
 
@@ -12,6 +13,10 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/\S*)?$")]
 HexColor = Annotated[str, StringConstraints(pattern=r"^#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")]
+# A keypad option ("1") and a text keyword ("SHOUT"): kept apart from the number they go with,
+# so a number's printed form holds nothing but the number.
+KeypadOption = Annotated[str, StringConstraints(pattern=r"^[0-9*#]{1,2}$")]
+Keyword = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,20}$")]
 RegionId = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z0-9]+)*$")]
 LocalText = dict[LanguageCode, Text]
 ReviewStatus = Literal[
@@ -65,6 +70,24 @@ class Labels(Strict):
     program: Text
     emergency: Text
     good_answer: Text       # beside each check box of the checklist's grid
+    # How a keypad option and a text keyword are worded around their number:
+    # "{number}, then press {option}", "Text {keyword} to".
+    press_option: Text
+    text_keyword: Text
+
+    @field_validator("press_option", "text_keyword")
+    @classmethod
+    def _has_placeholders(cls, value: str, info) -> str:
+        wanted = {"press_option": {"number", "option"},
+                  "text_keyword": {"keyword"}}[info.field_name]
+        try:
+            found = {name for _, name, _, _ in Formatter().parse(value) if name is not None}
+        except ValueError:
+            found = None    # an unpaired brace
+        if found != wanted:
+            raise ValueError("must contain " + " and ".join(f"{{{name}}}" for name in sorted(wanted))
+                             + " once each, and no other braces")
+        return value
 
 
 class JargonTerm(Strict):
@@ -179,8 +202,11 @@ class Reach(Strict):
     """One way to reach a line: call, text or call-or-text a number, chat or visit a website."""
     how: Literal["call", "text", "call_or_text", "chat", "web"]
     number: Text | None = None
-    # How to print it when that differs from the number alone: text, or text per language.
+    # How to print the number when that differs from the plain form: the same digits, keypad
+    # letters allowed ("1-800-662-HELP (4357)"); nothing else. Text, or text per language.
     display: Text | LocalText | None = None
+    option: KeypadOption | None = None     # a key to press after dialling: "988, then press 1"
+    keyword: Keyword | None = None         # the word to text: "Text SHOUT to 85258"
     url: HttpsUrl | None = None
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from helpers import edit, run_cli
+from helpers import edit, pdf_text, run_cli
 
 US_OREGON = ("--region", "us-or", "--lang", "en")
 
@@ -91,3 +91,51 @@ def test_preview_never_writes_outside_the_output_folder(built, tmp_path):
     result = run_cli("preview", "--out", out)
     assert result.exit_code == 0 and "Traceback" not in result.output
     assert not list(tmp_path.glob("elsewhere-page*.png"))
+
+
+# A printed number must be exactly the number dialled: the digits of a display may not merely
+# contain it, and an instruction or keyword has its own field.
+SAMHSA = 'number: "1-800-662-4357"\n        display: "1-800-662-4357"'
+VETERANS = 'number: "988"\n        option: "1"'
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    (SAMHSA, SAMHSA.replace('display: "1', 'display: "91'),
+     "'91-800-662-4357' shows 918006624357, not the number dialled (8006624357)"),
+    (VETERANS, 'number: "988"\n        display: "9988"', "'9988' shows 9988, not the number dialled (988)"),
+    (VETERANS, 'number: "988"\n        display: "988, then press 1"',
+     "put a key to press in 'option'"),
+    (SAMHSA, SAMHSA.replace('display: "1-800-662-4357"', 'display: "1-800-662-HELP (4358)"'),
+     "the digits in brackets must repeat the end of the number (8006624357)"),
+    (SAMHSA, SAMHSA.replace('display: "1-800-662-4357"', 'display: "1-800-662-HELO"'),
+     "shows 18006624356, not the number dialled"),
+    (VETERANS, 'number: "9x88"', "'9x88' is not a phone number"),
+    (VETERANS, 'number: "838255"\n        option: "1"', "a key to press is for calls"),
+    (VETERANS, 'number: "988"\n        keyword: "HOME"', "a keyword is for text lines"),
+])
+def test_a_printed_number_is_exactly_the_dialled_number(content, tmp_path, old, new, expected):
+    path = content / "regions/us.yaml"
+    if "838255" in new:  # the option moves to the text line
+        edit(path, VETERANS, 'number: "988"')
+        old = 'how: text\n        number: "838255"'
+        new = 'how: text\n        ' + new
+    edit(path, old, new)
+    message = build_error(content, tmp_path)
+    assert message.startswith("Error: content/regions/us.yaml, line ") or "regions/us.yaml, line" in message
+    assert "field 'crisis_lines[" in message and expected in message, message
+
+
+def test_keypad_letters_and_a_bracketed_repeat_are_allowed(content, tmp_path):
+    edit(content / "regions/us.yaml", 'display: "1-800-662-4357"', 'display: "1-800-662-HELP (4357)"')
+    result = run_cli("build", *US_OREGON, "--content", content, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "1-800-662-HELP (4357)" in pdf_text(tmp_path / "out/us-or/en/brochure.pdf")
+
+
+@pytest.mark.parametrize("label", ['"{number}, then press"', '"{number}, press {option} {x}"',
+                                   '"{number}, press {option"'])
+def test_the_wording_of_a_keypad_option_needs_its_placeholders(content, tmp_path, label):
+    edit(content / "common.en.yaml", '"{number}, then press {option}"', label)
+    message = build_error(content, tmp_path)
+    assert "common.en.yaml, line" in message and "field 'labels.press_option'" in message
+    assert "must contain {number} and {option} once each" in message
