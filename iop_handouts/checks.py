@@ -235,7 +235,7 @@ def document_parts(edition: Edition, document: str):
                                               for text in (item.question, item.answer)]
     else:
         checklist = edition.checklist
-        yield "title", [checklist.title], [checklist.intro]
+        yield "title", [checklist.title], [*checklist.steps, checklist.intro]
         yield "questions", [q.topic for q in checklist.questions], \
             [q.question for q in checklist.questions]
         yield "closing", [], [checklist.closing]

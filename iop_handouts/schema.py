@@ -180,6 +180,8 @@ class Question(Strict):
 class Checklist(Strict):
     review: Review
     title: Text
+    # The main message as three steps, each drawn with its icon: call, ask, compare.
+    steps: list[Text] = Field(min_length=3, max_length=3)
     intro: Text
     questions: list[Question] = Field(min_length=1)
     closing: Text

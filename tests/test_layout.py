@@ -227,3 +227,38 @@ def test_the_checklist_is_a_fillable_grid_for_three_programs(built):
     assert "/Table" in tags and tags.count("/TR") == len(questions) + 1
     [report] = outloud_reports([built / "us/en/checklist.pdf"])
     assert report["counts"]["error"] == 0, report["findings"]
+
+
+@pytest.mark.parametrize("key", ["us/en", "us/es", "ca-qc/fr"])
+def test_the_checklist_shows_its_main_message_as_three_steps_side_by_side(built, key):
+    """The checklist's main message (call, ask, compare) as three numbered steps in a row,
+    each with its icon, above the grid: the visual that carries the message."""
+    [edition] = [e for e in editions_of() if e.key == key]
+    pdf = built / key / "checklist.pdf"
+    lines, _, _ = page_lines(pdf, 0)
+    starts = []
+    for n, step in enumerate(edition.checklist.steps, 1):
+        # The number is a run of its own (another colour), the words follow it.
+        [at] = [i for i, line in enumerate(lines) if normalise(line[0]) == f"{n}."]
+        assert normalise(lines[at + 1][0]).startswith(step.split()[0]), lines[at:at + 2]
+        starts.append(lines[at])
+    tops = [line[4] for line in starts]
+    assert max(tops) - min(tops) < 2, starts                     # one row
+    assert [line[1] for line in starts] == sorted(line[1] for line in starts)  # in order
+    grid_top = max(line[4] for line in lines if normalise(line[0]).startswith(
+        edition.checklist.questions[0].topic))
+    assert min(tops) > grid_top                                  # above the questions
+    # Each step draws its icon left of its number: dark strokes on the light cell, where
+    # nothing else is drawn (the cell's rule is further left).
+    document = pypdfium2.PdfDocument(str(pdf))
+    try:
+        scale = 2
+        image = document[0].render(scale=scale).to_pil().convert("L")
+        height = document[0].get_height()
+        for line in starts:
+            box = [(line[1] - 0.36 * POINTS_PER_INCH) * scale, (height - line[4] - 8) * scale,
+                   (line[1] - 0.06 * POINTS_PER_INCH) * scale, (height - line[4] + 16) * scale]
+            dark = sum(1 for value in image.crop([round(v) for v in box]).getdata() if value < 110)
+            assert dark > 40, f"no icon beside step {line[0]!r}"
+    finally:
+        document.close()
