@@ -11,7 +11,7 @@ import click
 
 from . import __version__
 from .documents import DOCUMENTS
-from .errors import HandoutError
+from .errors import HandoutError, error_lines
 from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, display_path
 
 # Bad input exits 2 (like a usage error); a document that fails to render exits 1.
@@ -23,6 +23,11 @@ PASSWORD_VARIABLE = "IOP_SMTP_PASSWORD"
 
 class InputError(click.ClickException):
     exit_code = EXIT_BAD_INPUT
+
+
+def input_error(exc: Exception) -> InputError:
+    """Bad input as click prints it ("Error: ..."), a line per problem when there are several."""
+    return InputError("\nError: ".join(error_lines(exc)))
 
 
 def edition_filters(verb: str):
@@ -126,7 +131,7 @@ def run_build(request, quiet_up_to_date: bool = False) -> int:
     try:
         summary = builder.build(request, on_result=progress.show, total=progress.start)
     except HandoutError as exc:
-        raise InputError(str(exc)) from None
+        raise input_error(exc) from None
     finally:
         progress.finish()
     if summary.interrupted:
@@ -179,7 +184,8 @@ def report_content_failures(failures):
     """One line per distinct problem: a typo in a shared file breaks many editions at once."""
     grouped: dict[str, list[str]] = {}
     for edition, error in failures:
-        grouped.setdefault(str(error), []).append(edition)
+        for message in error_lines(error):
+            grouped.setdefault(message, []).append(edition)
     for message, editions in grouped.items():
         click.echo(f"Error: {message} [{', '.join(editions)}]", err=True)
 
@@ -202,7 +208,7 @@ def regions(as_json, content_dir):
     try:
         rows = region_summaries(load_content(content_dir))
     except HandoutError as exc:
-        raise InputError(str(exc)) from None
+        raise input_error(exc) from None
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -289,7 +295,7 @@ def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host
         recipients, problems = mail.gather_recipients(addresses, region, language, csv_path,
                                                       content)
     except HandoutError as exc:
-        raise InputError(str(exc)) from None
+        raise input_error(exc) from None
     for problem in problems:
         click.echo(f"{'Invalid' if problem.blocking else 'Warning'}: {problem}", err=True)
     blocking = [p for p in problems if p.blocking]
@@ -311,7 +317,7 @@ def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host
             counts[delivery.status] += 1
             click.echo(delivery_line(delivery), err=delivery.status == "failed")
     except mail.MailInputError as exc:
-        raise InputError(str(exc)) from None
+        raise input_error(exc) from None
     except mail.SendLogError as exc:
         # A full disk or a read-only folder: stop before anything goes unrecorded.
         raise click.ClickException(f"{exc}; {counts['sent']} sent before this") from None

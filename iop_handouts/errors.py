@@ -18,7 +18,12 @@ class ContentError(HandoutError):
         self.line = line
         self.field = field
         self.problem = problem
+        self.also: list["ContentError"] = []   # the same file's other problems, if any
         super().__init__(str(self))
+
+    def lines(self) -> list[str]:
+        """Every problem, one line each: none hidden behind a count."""
+        return [str(self), *(str(other) for other in self.also)]
 
     def __str__(self) -> str:
         where = display_path(self.path) if self.path else "content"
@@ -27,6 +32,11 @@ class ContentError(HandoutError):
         if self.field:
             where += f", field '{self.field}'"
         return f"{where}: {self.problem}"
+
+
+def error_lines(exc: Exception) -> list[str]:
+    """The one-line messages of an error: several for a file with several problems."""
+    return exc.lines() if isinstance(exc, ContentError) else [str(exc)]
 
 
 class RenderError(HandoutError):

@@ -267,20 +267,20 @@ class Clinic(Strict):
 # --- validation ------------------------------------------------------------------------------
 
 def validate(source: Source, model: type[Strict]):
-    """Validate parsed YAML against a model; the first problem becomes a one-line error."""
+    """Validate parsed YAML against a model; every problem becomes a one-line error (the
+    first raised, carrying the others)."""
     if not isinstance(source.data, dict):
         raise source.error((), f"expected a mapping of fields at the top of the file, "
                                f"got {_describe(source.data)}")
     try:
         return model.model_validate(source.data)
     except ValidationError as exc:
-        errors = exc.errors()
-        first = errors[0]
-        location = tuple(first["loc"])
-        problem = describe_problem(first, model, location)
-        if len(errors) > 1:
-            problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-        raise source.error(location, problem) from None
+        problems = [source.error(tuple(error["loc"]),
+                                 describe_problem(error, model, tuple(error["loc"])))
+                    for error in exc.errors()]
+        first = problems[0]
+        first.also = problems[1:]
+        raise first from None
 
 
 def describe_problem(error: dict, model: type[Strict], location: tuple) -> str:

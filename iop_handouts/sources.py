@@ -140,16 +140,14 @@ def load_yaml(path: Path) -> Source:
         _check_size(path, node)
         origins: dict[Location, Origin] = {}
         _map_lines(path, node, (), origins)
+        _check_comment_for_value(path, text, node)
         data = loader.construct_document(node)
         if hidden_error:
             raise hidden_error
     except yaml.MarkedYAMLError as exc:
         if hidden_error:
             raise hidden_error from None
-        mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise ContentError(path, f"YAML syntax error: {problem}",
-                           mark.line + 1 if mark else None) from None
+        raise _syntax_error(path, text, exc) from None
     except yaml.YAMLError as exc:
         raise (hidden_error or ContentError(path, f"YAML error: {exc}")) from None
     except RecursionError:
@@ -157,6 +155,73 @@ def load_yaml(path: Path) -> Source:
     finally:
         loader.dispose()
     return Source(path, data, origins)
+
+
+def _syntax_error(path: Path, text: str, exc: yaml.MarkedYAMLError) -> ContentError:
+    """The parser's problem in words a clinic's staff can act on, at the line to fix."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    lines = text.splitlines()
+    if mark and mark.line < len(lines) and "\t" in lines[mark.line][:mark.column + 1]:
+        column = lines[mark.line].index("\t") + 1
+        return ContentError(path, f"a tab character (column {column}): YAML indents with "
+                                  "spaces only; replace the tab with spaces", line)
+    # The parser notices an unclosed quote where the file ends or where the next quote
+    # closes it, lines later; the mistake is where it opened.
+    unclosed = _unclosed_quote(lines[:mark.line + 1] if mark else lines)
+    if unclosed:
+        return ContentError(path, "this quote is never closed; end the text with the same "
+                                  "quote mark", unclosed)
+    if exc.problem and "mapping values are not allowed" in exc.problem:
+        return ContentError(path, "a second ': ' on this line; put text that holds a colon "
+                                  "in quotes", line)
+    problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+    return ContentError(path, f"YAML syntax error: {problem}", line)
+
+
+def _unclosed_quote(lines: list[str]) -> int | None:
+    """The number of the first line whose quoted value does not end on it: content files
+    keep each quoted text on one line."""
+    for number, line in enumerate(lines, 1):
+        value = re.match(r"^\s*(?:-\s+)?(?:[\w-]+:\s+)?(.*)$", line)[1]
+        if value.startswith('"'):
+            closing = re.search(r'(?<!\\)"', value[1:])
+            if not closing:
+                return number
+        elif value.startswith("'"):
+            if not re.search(r"'(?!')", value[1:].replace("''", "")):
+                return number
+    return None
+
+
+# "field: #2F5D3A" gives an empty field: in YAML a # after a space starts a comment.
+# A comment proper ("field:  # note") has a space after its #, and is left alone.
+_COMMENT_AS_VALUE = re.compile(r"^\s*(?:-\s+)?[\w-]+:\s+(#[^\s#]\S*)")
+
+
+def _check_comment_for_value(path: Path, text: str, root: yaml.Node) -> None:
+    """An empty field whose line reads like "brand_color: #2F5D3A": the value was meant, but
+    YAML read it as a comment. Left alone, the field would silently be empty."""
+    lines = text.splitlines()
+
+    def walk(node, location):
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if (isinstance(value, yaml.ScalarNode) and value.value == ""
+                        and value.tag.endswith(":null") and not value.style):
+                    found = _COMMENT_AS_VALUE.match(lines[key.start_mark.line])
+                    if found:
+                        raise ContentError(
+                            path, f"'{found.group(1)}' is read as a comment (in YAML a # "
+                                  f"after a space starts one), so the field is empty; put the "
+                                  f"value in quotes: {key.value}: \"{found.group(1)}\"",
+                            key.start_mark.line + 1,
+                            format_location(location + (key.value,)))
+                walk(value, location + (key.value,))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, location + (index,))
+    walk(root, ())
 
 
 def _check_size(path: Path, root: yaml.Node) -> None:

@@ -210,3 +210,50 @@ def test_resources_from_outside_the_project_stop_the_render(project_copy, conten
     edition = ContentSet(content).edition("us", "en")
     with pytest.raises(RenderError, match="refused to load|does not exist"):
         project_copy.pdf("brochure", edition)
+
+
+# YAML's pitfalls, explained in words a clinic's staff can act on, at the line to fix.
+
+def test_an_unquoted_colour_is_explained(content, good_build):
+    out, unchanged = good_build
+    path = content / "clinics/riverbend.yaml"
+    edit(path, 'brand_color: "#1F4E79"', "brand_color: #1F4E79")
+    message = build_fails(content, out)
+    assert (f"clinics/riverbend.yaml, line {line_of(path, 'brand_color')}, field 'brand_color': "
+            "'#1F4E79' is read as a comment") in message
+    assert 'put the value in quotes: brand_color: "#1F4E79"' in message
+    unchanged()
+
+
+def test_a_tab_is_explained(content, good_build):
+    out, unchanged = good_build
+    path = content / "clinics/riverbend.yaml"
+    edit(path, "\n  - ", "\n\t- ")
+    message = build_fails(content, out)
+    assert re.search(r"riverbend\.yaml, line \d+: a tab character \(column 1\): YAML indents "
+                     r"with spaces only", message), message
+    unchanged()
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens(content, good_build):
+    out, unchanged = good_build
+    path = content / "clinics/riverbend.yaml"
+    line = line_of(path, "name:")
+    path.write_text(re.sub(r'(name: "[^"\n]*)"', r"\1", path.read_text(), count=1))
+    message = build_fails(content, out)
+    assert f"riverbend.yaml, line {line}: this quote is never closed" in message, message
+    unchanged()
+
+
+def test_every_problem_in_a_file_is_listed(content, tmp_path):
+    path = content / "clinics/riverbend.yaml"
+    edit(path, "name:", "nmae:")
+    edit(path, 'brand_color: "#1F4E79"', 'brand_colour: "#1F4E79"')
+    result = run_cli("build", *US_OREGON, "--content", content, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert "more problem" not in result.output
+    fields = {"nmae", "brand_colour", "name"}
+    for field in fields:
+        assert any(f"field '{field}'" in line for line in errors), (field, errors)
+    assert all("riverbend.yaml, line" in line for line in errors), errors
