@@ -18,7 +18,7 @@ from pathlib import Path
 from .documents import DOCUMENTS
 from .colors import contrast_ratio, parse_hex_color
 from .content import REFERENCE_LANGUAGE, TEXT_FILES, ContentSet, Edition
-from .errors import ContentError
+from .errors import ContentError, error_lines
 from .paths import display_path
 
 STALE_WARNING_DAYS = 180
@@ -86,7 +86,8 @@ def run_checks(content_dir: Path, output_dir: Path, styles_dir: Path, renderer=N
     content = ContentSet(content_dir)
     editions, failures = content.editions(regions, languages)
     for where, error in failures:
-        report.add("content", "error", where, str(error), "fix the file as the message says")
+        for message in error_lines(error):
+            report.add("content", "error", where, message, "fix the file as the message says")
     for region_id in regions or content.region_ids():
         try:
             _, region, _ = content.region(region_id)
@@ -103,8 +104,25 @@ def run_checks(content_dir: Path, output_dir: Path, styles_dir: Path, renderer=N
 
 # --- crisis lines ----------------------------------------------------------------------------
 
+# Wording that keeps a reader safe or states the handout's limits: a region may word it its
+# own way, but a person should look at that before it is printed.
+SAFETY_TEXT = {("common", "disclaimer"), *(("common", "labels", name) for name in (
+    "crisis_heading", "crisis_intro", "danger", "emergency_after", "hours_24_7", "emergency"))}
+
+
 def check_region(report: Report, region, today: date) -> None:
     where = f"regions/{region.id}.yaml"
+    for language, documents in region.content.items():
+        for document, fields in documents.items():
+            for path in SAFETY_TEXT:
+                value = {document: fields}
+                for part in path:
+                    value = value.get(part) if isinstance(value, dict) else None
+                if value is not None and language in region.languages:
+                    field = ".".join(path)
+                    report.add("governance.safety-text", "warning", where,
+                               f"rewrites the safety text '{field}' ({language})",
+                               "have a clinician review the new wording before printing")
     if not region.emergency.numbers:
         report.add("crisis.emergency", "error", where, "no emergency number",
                    "add emergency.numbers (e.g. 911) with its source")

@@ -145,6 +145,7 @@ class ContentSet:
             if region.id != region_id:
                 raise source.error(("id",), f"is '{region.id}' but the file is named "
                                             f"'{region_id}.yaml'; make them match")
+            check_region_wording(source, region)
             self._regions[region_id] = (source, region, files)
         return self._regions[region_id]
 
@@ -292,6 +293,25 @@ def printed_origins(sources: dict[str, Source]) -> dict[str, tuple[str, int | No
 
 
 # --- checks across files ---------------------------------------------------------------------
+
+def check_region_wording(source: Source, region: Region) -> None:
+    """A region's `content:` names only languages it prints and documents that exist: a typo
+    there would otherwise be ignored, and the wording silently not printed."""
+    for language, documents in region.content.items():
+        # A shared base ("_outside-us") words languages for all the regions extending it.
+        shared = Path(source.origin_of(("content", language))[0]).name.startswith("_")
+        if language not in region.languages and not shared:
+            raise source.error(("content", language),
+                               f"the region has no '{language}' edition (its languages: "
+                               f"{', '.join(region.languages)})")
+        if not isinstance(documents, dict):
+            raise source.error(("content", language), "expected a group of documents "
+                                                      f"({', '.join(TEXT_FILES)})")
+        for name in documents:
+            if name not in TEXT_FILES:
+                raise source.error(("content", language, name),
+                                   f"is not a document (expected one of: {', '.join(TEXT_FILES)})")
+
 
 def check_translation_covers(reference: Source, translation: Source) -> None:
     """A translation must have every key the English file has: a missing key would silently

@@ -257,3 +257,19 @@ def test_every_problem_in_a_file_is_listed(content, tmp_path):
     for field in fields:
         assert any(f"field '{field}'" in line for line in errors), (field, errors)
     assert all("riverbend.yaml, line" in line for line in errors), errors
+
+
+@pytest.mark.parametrize("wording, expected", [
+    ("content:\n  en:\n    commn:\n      disclaimer: \"Ours.\"\n",
+     "field 'content.en.commn': is not a document (expected one of: common, brochure, checklist, email)"),
+    ("content:\n  fr:\n    common:\n      disclaimer: \"Le nôtre.\"\n",
+     "field 'content.fr': the region has no 'fr' edition (its languages: en, es)"),
+])
+def test_a_regions_wording_names_only_its_languages_and_real_documents(content, good_build,
+                                                                        wording, expected):
+    out, unchanged = good_build
+    path = content / "regions/us-or.yaml"
+    path.write_text(path.read_text() + wording)
+    message = build_fails(content, out)
+    assert "regions/us-or.yaml, line" in message and expected in message, message
+    unchanged()

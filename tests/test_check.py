@@ -82,6 +82,17 @@ def test_a_region_needs_a_line_open_24_7(content):
     assert finding.severity == "error"
 
 
+def test_a_region_rewriting_safety_text_is_flagged_for_review(content):
+    assert findings(content, "governance.safety-text", "us-or") == []
+    path = content / "regions/us-or.yaml"
+    path.write_text(path.read_text() + 'content:\n  es:\n    common:\n      disclaimer: "Solo '
+                    'informa."\n      labels:\n        danger: "Si corre peligro, llame al"\n')
+    found = findings(content, "governance.safety-text", "us-or")
+    assert {(f.severity, f.problem) for f in found} == {
+        ("warning", "rewrites the safety text 'common.disclaimer' (es)"),
+        ("warning", "rewrites the safety text 'common.labels.danger' (es)")}
+
+
 def test_an_invalid_number_is_an_error(content):
     edit(content / "regions/nz.yaml", 'number: "1737"', 'number: "1738"')
     [finding] = findings(content, "content", "nz")
