@@ -54,6 +54,9 @@ class ClinicView:
     logo_src: str | None
     logo_alt: str | None
     brand_color: str | None
+    hours: str | None = None
+    intake_email: Contact | None = None
+    tty: Contact | None = None
 
 
 @dataclass(frozen=True)
@@ -106,28 +109,42 @@ class Edition:
 # --- loading ---------------------------------------------------------------------------------
 
 class ContentSet:
-    """Loads and validates content from one content folder, each file once."""
+    """Loads and validates content, each file once: from one content folder, or from a
+    clinic's folder laid over the shipped content (`base_dir`), where the clinic's files win
+    and its own regions are the ones built."""
 
-    def __init__(self, content_dir: Path = CONTENT_DIR):
+    def __init__(self, content_dir: Path = CONTENT_DIR, base_dir: Path | None = None):
         self.content_dir = Path(content_dir)
+        self.base_dir = Path(base_dir) if base_dir else None
+        self.roots = (self.content_dir, *((self.base_dir,) if self.base_dir else ()))
         self._files: dict[Path, Source] = {}
         self._regions: dict[str, tuple[Source, Region, tuple[Path, ...]]] = {}
+
+    def path(self, relative: str) -> Path:
+        """A content file by its path inside the content: the clinic's own copy if it has
+        one, else the shipped one (or where the clinic's would go, when neither exists)."""
+        for root in self.roots:
+            if (root / relative).exists():
+                return root / relative
+        return self.content_dir / relative
 
     def _file(self, path: Path) -> Source:
         if path not in self._files:
             # A link (or a ../ path) that leads out of the content folder is refused: content
             # is what a person reviewed in this folder, nothing else.
-            if path.exists() and not path.resolve().is_relative_to(self.content_dir.resolve()):
+            if path.exists() and not any(path.resolve().is_relative_to(root.resolve())
+                                         for root in self.roots):
                 raise ContentError(path, "leads outside the content folder (a link to "
                                          f"{path.resolve()}); copy the file in instead")
             self._files[path] = load_yaml(path)
         return self._files[path]
 
     def region_path(self, region_id: str) -> Path:
-        return self.content_dir / "regions" / f"{region_id}.yaml"
+        return self.path(f"regions/{region_id}.yaml")
 
     def region_ids(self) -> list[str]:
-        """Regions to build. Files starting with '_' are shared bases others extend."""
+        """Regions to build: a clinic folder's own, or all. Files starting with '_' are
+        shared bases others extend."""
         return sorted(p.stem for p in (self.content_dir / "regions").glob("*.yaml")
                       if not p.name.startswith("_"))
 
@@ -173,14 +190,14 @@ class ContentSet:
 
     def text(self, name: str, language: str, region_source: Source, region: Region) -> tuple[Strict, list[Path], Source]:
         """One language file with the region's wording laid over it, validated."""
-        path = self.content_dir / f"{name}.{language}.yaml"
+        path = self.path(f"{name}.{language}.yaml")
         if not path.exists():
             raise region_source.error(("languages",), f"has '{language}' but there is no "
                                                       f"{name}.{language}.yaml in content/")
         source = self._file(path)
         files = [path]
         if language != REFERENCE_LANGUAGE:
-            reference_path = self.content_dir / f"{name}.{REFERENCE_LANGUAGE}.yaml"
+            reference_path = self.path(f"{name}.{REFERENCE_LANGUAGE}.yaml")
             check_translation_covers(self._file(reference_path), source)
             files.append(reference_path)
         override = region.content.get(language, {}).get(name)
@@ -218,7 +235,7 @@ class ContentSet:
         common: Common = texts["common"]
         labels = common.labels
 
-        clinic_path = self.content_dir / "clinics" / f"{region.clinic}.yaml"
+        clinic_path = self.path(f"clinics/{region.clinic}.yaml")
         if not clinic_path.exists():
             raise region_source.error(("clinic",), f"no clinic file {clinic_path.name} in "
                                                    f"content/clinics/")
@@ -227,7 +244,8 @@ class ContentSet:
         sources["clinic"] = clinic_source
         files.append(clinic_path)
         phones = PhoneBook(region.country, region.short_codes)
-        clinic_view = resolve_clinic(clinic_source, clinic, phones, labels, self.content_dir)
+        clinic_view = resolve_clinic(clinic_source, clinic, phones, labels, self.content_dir,
+                                     language)
         if clinic.logo:
             files.append(self.content_dir / clinic.logo.path)
 
@@ -466,8 +484,21 @@ def resolve_local_resource(source, index, resource, language, phones, labels) ->
 
 
 def resolve_clinic(source: Source, clinic: Clinic, phones: PhoneBook, labels: Labels,
-                   content_dir: Path) -> ClinicView:
+                   content_dir: Path, language: str = REFERENCE_LANGUAGE) -> ClinicView:
     phone = phones.contact(source, ("phone",), clinic.phone, labels.phone) if clinic.phone else None
+    tty = phones.contact(source, ("tty",), clinic.tty, labels.tty) if clinic.tty else None
+    intake_email = None
+    if clinic.intake_email:
+        from email_validator import EmailNotValidError, validate_email
+        try:
+            address = validate_email(clinic.intake_email, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise source.error(("intake_email",), f"'{clinic.intake_email}' is not an email "
+                                                  f"address: {exc}") from None
+        intake_email = Contact(labels.email, address, f"mailto:{address}")
+    hours = clinic.hours
+    if isinstance(hours, dict):
+        hours = _local(source, ("hours",), hours, language)
     website = None
     if clinic.website:
         website = Contact(labels.website,
@@ -502,7 +533,7 @@ def resolve_clinic(source: Source, clinic: Clinic, phones: PhoneBook, labels: La
     return ClinicView(
         name=clinic.name, address=tuple(clinic.address), phone=phone, website=website,
         logo_src=logo_src, logo_alt=clinic.logo.alt if clinic.logo else None,
-        brand_color=clinic.brand_color,
+        brand_color=clinic.brand_color, hours=hours, intake_email=intake_email, tty=tty,
     )
 
 

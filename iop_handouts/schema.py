@@ -74,6 +74,9 @@ class Labels(Strict):
     # "{number}, then press {option}", "Text {keyword} to".
     press_option: Text
     text_keyword: Text
+    hours: Text
+    email: Text
+    tty: Text
 
     @field_validator("press_option", "text_keyword")
     @classmethod
@@ -262,6 +265,9 @@ class Clinic(Strict):
     website: HttpsUrl | None = None
     logo: Logo | None = None
     brand_color: HexColor | None = None
+    hours: Text | LocalText | None = None       # "Mon-Fri 8 am to 6 pm", or per language
+    intake_email: Text | None = None            # where a new patient can write
+    tty: Text | None = None                     # a TTY number, or 711 for the relay service
 
 
 # --- validation ------------------------------------------------------------------------------
