@@ -110,9 +110,18 @@ def write_catalog(output_dir: Path, editions, environment) -> Path:
     return target
 
 
+def preview(content, output_dir: Path, on_wait=None) -> tuple[list[Path], Path]:
+    """refresh(), with the output folder locked (a build may be writing it); `on_wait` as
+    for output_folder.locked."""
+    from .output_folder import locked
+
+    with locked(output_dir, on_wait):
+        return refresh(content, output_dir)
+
+
 def refresh(content, output_dir: Path, environment=None) -> tuple[list[Path], Path]:
     """Thumbnails for every PDF not yet drawn, then the catalog page; returns the PDFs drawn
-    and the catalog's path."""
+    and the catalog's path. The caller holds the output folder's lock."""
     if environment is None:
         from .paths import TEMPLATES_DIR
         from .render import template_environment
