@@ -13,15 +13,15 @@ write each PDF safely, skipping what is already up to date.
 
 import os
 import signal
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .content import Edition
 from .documents import DOCUMENTS
-from .errors import ContentError, HandoutError
-from .manifest import (InputsHasher, Manifest, content_listing, nothing_to_do, options_key,
-                       write_atomically)
-from .output_folder import locked
+from .errors import ContentError, HandoutError, OutputError
+from .manifest import InputsHasher, Manifest, content_listing, nothing_to_do, options_key
+from .output_folder import check_writable, locked, write_atomically, write_output
 from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, display_path
 from .render import Renderer, RenderOptions
 
@@ -161,6 +161,10 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
             pending.append((job, inputs, files))
     # Longest first (brochures), so the workers finish together.
     pending.sort(key=lambda item: item[0].document != "brochure")
+    # A folder in the way, or one that takes no file, stops the run before anything renders.
+    targets = [output_dir / job.relative_path for job, _, _ in pending]
+    check_writable([manifest.path, *targets,
+                    *(target.with_suffix(".html") for target in targets if write_html)])
     failed = False
 
     def finish(job, inputs, files, rendered) -> JobResult:
@@ -170,9 +174,9 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
             failed = True
             return JobResult(job, "failed", error=extra)
         target = output_dir / job.relative_path
-        write_atomically(target, pdf)
+        write_output(target, pdf)
         if extra is not None:
-            write_atomically(target.with_suffix(".html"), extra.encode("utf-8"))
+            write_output(target.with_suffix(".html"), extra.encode("utf-8"))
         manifest.record(job.relative_path, inputs, pdf, pages, files, job.options_key)
         return JobResult(job, "built", target, len(pdf), pages)
 
@@ -195,7 +199,8 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
                     for future in done:
                         yield finish(*futures[future], future.result())
             except BaseException:
-                # Ctrl-C or a closed consumer: drop queued jobs, let running ones end quietly.
+                # Ctrl-C, a closed consumer or a failed write: drop queued jobs, let running
+                # ones end quietly.
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
         if build_plan.everything and not failed and not build_plan.content_failures:
@@ -205,11 +210,17 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
                 "listing": content_listing(content_dir),
                 "jobs": sorted(job.relative_path for job in build_plan.jobs),
             }
+    except BaseException:
+        # Whatever happened, the manifest lists exactly the PDFs written so far; but if it
+        # cannot be saved either (a full disk), the first error is the one to report.
+        with suppress(OutputError):
+            manifest.save()
+        raise
+    else:
+        manifest.save()
     finally:
         if own_pool is not None:
             own_pool.shutdown(wait=True, cancel_futures=True)
-        # Whatever happened, the manifest lists exactly the PDFs written so far.
-        manifest.save()
 
 
 # --- one build, start to finish --------------------------------------------------------------

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .documents import DOCUMENTS
-from .manifest import Manifest, write_atomically
+from .manifest import Manifest
+from .output_folder import write_output
 
 PREVIEWS_NAME = "previews.json"
 THUMBNAIL_WIDTH = 360  # pixels: sharp on a phone, small on disk
@@ -47,12 +48,12 @@ def make_previews(output_dir: Path) -> list[Path]:
             for page, target in zip(document, targets):
                 scale = THUMBNAIL_WIDTH / page.get_width()
                 image = page.render(scale=scale).to_pil()
-                write_atomically(target, _png(image))
+                write_output(target, _png(image))
         finally:
             document.close()
         drawn_from[relative] = entry["sha256"]
         redrawn.append(pdf)
-    write_atomically(state_path, (json.dumps(drawn_from, indent=2, sort_keys=True) + "\n").encode())
+    write_output(state_path, (json.dumps(drawn_from, indent=2, sort_keys=True) + "\n").encode())
     return redrawn
 
 
@@ -106,7 +107,7 @@ def write_catalog(output_dir: Path, editions, environment) -> Path:
         regions=list(regions.values()), language_names=LANGUAGE_NAMES, paper_names=PAPER_NAMES,
         total=sum(len(docs) for r in regions.values() for _, docs in r["languages"]))
     target = output_dir / "index.html"
-    write_atomically(target, html.encode("utf-8"))
+    write_output(target, html.encode("utf-8"))
     return target
 
 

@@ -300,9 +300,9 @@ class OutboxTransport:
         self.destination = "outbox"
 
     def send(self, message: EmailMessage, key: str) -> str:
-        from .manifest import write_atomically
+        from .output_folder import write_output
         path = self.folder / f"{key[:16]}.eml"
-        write_atomically(path, message.as_bytes())
+        write_output(path, message.as_bytes())
         return str(path)
 
     def close(self):

@@ -2,6 +2,7 @@
 folder that cannot be written stops the run with one line naming the path, exit code 1, and
 the PDFs already there left as they were."""
 
+import errno
 import json
 import os
 import shutil
@@ -111,3 +112,129 @@ def test_two_builds_at_once_take_turns_and_the_manifest_keeps_both(out):
     assert manifest_entries(out) == {"gb/en/checklist.pdf", "us/en/checklist.pdf",
                                      "ca/en/checklist.pdf", "au/en/checklist.pdf"}
     assert {k: v for k, v in pdfs(out).items() if k in before} == before
+
+
+# --- a folder that cannot be written ---------------------------------------------------------
+
+@pytest.fixture
+def renders(monkeypatch):
+    """Counts the documents rendered (in this process: run the build with --jobs 1), to show
+    a problem was found before any rendering."""
+    from iop_handouts.render import Renderer
+
+    calls = []
+    render = Renderer.pdf_and_pages
+    monkeypatch.setattr(Renderer, "pdf_and_pages",
+                        lambda self, *args: calls.append(args) or render(self, *args))
+    return calls
+
+
+def test_a_file_in_the_way_of_a_region_folder(out, renders):
+    shutil.rmtree(out / "us")
+    (out / "us").write_text("not a folder\n")
+    before = pdfs(out)
+    result = run_cli("build", *US_CHECKLIST, "--jobs", "1", "--out", out)
+    [error] = error_lines(result)
+    assert error == (f"Error: {out}/us: cannot write here (a file is in the way of the "
+                     f"folder); move or rename that file, or use another folder with --out")
+    assert renders == []
+    assert pdfs(out) == before and (out / "us").read_text() == "not a folder\n"
+
+
+def test_a_folder_in_the_way_of_the_manifest(out, renders):
+    (out / "manifest.json").unlink()
+    (out / "manifest.json").mkdir()
+    before = pdfs(out)
+    result = run_cli("build", *US_CHECKLIST, "--jobs", "1", "--out", out)
+    [error] = error_lines(result)
+    assert error == (f"Error: {out}/manifest.json: cannot write it (a folder is in the way "
+                     f"of the file); move or rename that folder, or use another folder "
+                     f"with --out")
+    assert renders == []
+    assert pdfs(out) == before and (out / "manifest.json").is_dir()
+
+
+@pytest.fixture
+def read_only():
+    """Makes folders read-only: chmod for a user; for root, whom chmod does not stop, the
+    immutable attribute (chattr +i), which stops root too."""
+    made = []
+
+    def make(*folders):
+        for folder in folders:
+            if os.geteuid() != 0:
+                folder.chmod(0o555)
+            elif subprocess.run(["chattr", "+i", folder], capture_output=True).returncode:
+                pytest.skip("running as root, and chattr +i does not work here")
+            made.append(folder)
+
+    yield make
+    for folder in made:
+        if os.geteuid() != 0:
+            folder.chmod(0o755)
+        else:
+            subprocess.run(["chattr", "-i", folder], check=True)
+
+
+@pytest.mark.parametrize("folders, lock_file, named", [
+    ("all", False, "."),    # the lock file cannot be made
+    ("all", True, "."),     # left by an earlier run, it opens; but not the manifest's folder
+    ("us/en", True, "us/en"),
+], ids=["whole-folder", "whole-folder-with-lock-file", "one-subfolder"])
+def test_a_read_only_folder(out, renders, read_only, folders, lock_file, named):
+    """Found before rendering, naming the folder that takes no new file."""
+    if not lock_file:
+        (out / ".lock").unlink()
+    read_only(*([out, *(p for p in out.rglob("*") if p.is_dir())] if folders == "all"
+                else [out / folders]))
+    before = pdfs(out)
+    result = run_cli("build", *US_CHECKLIST, "--force", "--jobs", "1", "--out", out)
+    [error] = error_lines(result)
+    assert error == (f"Error: {out / named}: cannot write here (permission "
+                     f"denied); make the folder writable, or use another folder with --out")
+    assert renders == []
+    assert pdfs(out) == before
+
+
+def failing_fsync(monkeypatch, files: str):
+    """A full disk: fsync of a temporary file whose path holds `files` raises ENOSPC (where
+    a disk that fills up mid-write often first says so)."""
+    fsync = os.fsync
+
+    def fsync_or_full(descriptor):
+        if files in os.readlink(f"/proc/self/fd/{descriptor}"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync_or_full)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to name files")
+def test_a_full_disk_mid_build(out, monkeypatch):
+    """gb's checklist is written, then the disk is full for us's: one line naming it, us's
+    earlier PDF as it was, gb's new one in the manifest, no temporary file left."""
+    before = pdfs(out)
+    failing_fsync(monkeypatch, "/us/en/.checklist.pdf.")
+    result = run_cli("build", *FIRST, "--force", "--jobs", "1", "--out", out)
+    [error] = error_lines(result)
+    assert error == (f"Error: {out}/us/en/checklist.pdf: cannot write it (the disk is full); "
+                     f"free some space and run again (no file was left half-written)")
+    assert "built      gb/en/checklist.pdf" in result.stdout  # the failure came mid-build
+    assert pdfs(out) == before
+    manifest = json.loads((out / "manifest.json").read_text())["documents"]
+    assert set(manifest) == {"gb/en/checklist.pdf", "us/en/checklist.pdf"}
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to name files")
+def test_a_full_disk_for_every_file_reports_the_first(out, monkeypatch):
+    """The manifest cannot be saved either: the line is still about the first failure."""
+    before = pdfs(out)
+    manifest = (out / "manifest.json").read_bytes()
+    failing_fsync(monkeypatch, str(out))
+    result = run_cli("build", *US_CHECKLIST, "--force", "--jobs", "1", "--out", out)
+    [error] = error_lines(result)
+    assert error.startswith(f"Error: {out}/us/en/checklist.pdf: cannot write it (the disk is "
+                            f"full)")
+    assert pdfs(out) == before and (out / "manifest.json").read_bytes() == manifest
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
