@@ -164,7 +164,8 @@ def read_only():
         for folder in folders:
             if os.geteuid() != 0:
                 folder.chmod(0o555)
-            elif subprocess.run(["chattr", "+i", folder], capture_output=True).returncode:
+            elif not shutil.which("chattr") or \
+                    subprocess.run(["chattr", "+i", folder], capture_output=True).returncode:
                 pytest.skip("running as root, and chattr +i does not work here")
             made.append(folder)
 
