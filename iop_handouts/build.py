@@ -7,18 +7,21 @@ write each PDF safely, skipping what is already up to date.
   place, so an interrupted or failed run never leaves a partial PDF.
 - output/manifest.json records, per PDF, a hash of everything it was made from; a job whose
   inputs are unchanged (and whose PDF is still the one recorded) is skipped.
+- A build holds the output folder's lock while it writes, so builds into one folder take
+  turns and the manifest keeps every build's entries.
 """
 
 import os
 import signal
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .content import Edition
 from .documents import DOCUMENTS
-from .errors import ContentError, HandoutError
-from .manifest import (InputsHasher, Manifest, content_listing, nothing_to_do, options_key,
-                       write_atomically)
+from .errors import ContentError, HandoutError, OutputError
+from .manifest import InputsHasher, Manifest, content_listing, nothing_to_do, options_key
+from .output_folder import check_writable, locked, write_atomically, write_output
 from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, display_path
 from .render import Renderer, RenderOptions
 
@@ -136,6 +139,7 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
         force: bool = False, write_html: bool = False, renderer: Renderer | None = None,
         pool=None):
     """Build the plan; yields a JobResult per job as each finishes (skipped ones first).
+    The caller holds the output folder's lock (output_folder.locked).
 
     With a `pool` (see start_workers) the jobs render there; otherwise, with `jobs` above 1,
     a pool is started here; with one job they render in this process."""
@@ -157,6 +161,10 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
             pending.append((job, inputs, files))
     # Longest first (brochures), so the workers finish together.
     pending.sort(key=lambda item: item[0].document != "brochure")
+    # A folder in the way, or one that takes no file, stops the run before anything renders.
+    targets = [output_dir / job.relative_path for job, _, _ in pending]
+    check_writable([manifest.path, *targets,
+                    *(target.with_suffix(".html") for target in targets if write_html)])
     failed = False
 
     def finish(job, inputs, files, rendered) -> JobResult:
@@ -166,9 +174,9 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
             failed = True
             return JobResult(job, "failed", error=extra)
         target = output_dir / job.relative_path
-        write_atomically(target, pdf)
+        write_output(target, pdf)
         if extra is not None:
-            write_atomically(target.with_suffix(".html"), extra.encode("utf-8"))
+            write_output(target.with_suffix(".html"), extra.encode("utf-8"))
         manifest.record(job.relative_path, inputs, pdf, pages, files, job.options_key)
         return JobResult(job, "built", target, len(pdf), pages)
 
@@ -191,7 +199,8 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
                     for future in done:
                         yield finish(*futures[future], future.result())
             except BaseException:
-                # Ctrl-C or a closed consumer: drop queued jobs, let running ones end quietly.
+                # Ctrl-C, a closed consumer or a failed write: drop queued jobs, let running
+                # ones end quietly.
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
         if build_plan.everything and not failed and not build_plan.content_failures:
@@ -201,11 +210,17 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
                 "listing": content_listing(content_dir),
                 "jobs": sorted(job.relative_path for job in build_plan.jobs),
             }
+    except BaseException:
+        # Whatever happened, the manifest lists exactly the PDFs written so far; but if it
+        # cannot be saved either (a full disk), the first error is the one to report.
+        with suppress(OutputError):
+            manifest.save()
+        raise
+    else:
+        manifest.save()
     finally:
         if own_pool is not None:
             own_pool.shutdown(wait=True, cancel_futures=True)
-        # Whatever happened, the manifest lists exactly the PDFs written so far.
-        manifest.save()
 
 
 # --- one build, start to finish --------------------------------------------------------------
@@ -265,10 +280,12 @@ class BuildSummary:
         return 1 if self.failures else 0
 
 
-def build(request: BuildRequest, on_result=None, total=None) -> BuildSummary:
+def build(request: BuildRequest, on_result=None, total=None, on_wait=None) -> BuildSummary:
     """Build what `request` asks for; call `on_result(result)` as each document finishes and
-    `total(n)` once the number of jobs is known. Raises BuildInputError or ContentError for a
-    request that cannot start; everything else is in the summary."""
+    `total(n)` once the number of jobs is known. While another command writes the output
+    folder, `on_wait(message)` is called once and this waits its turn. Raises BuildInputError
+    or ContentError for a request that cannot start, OutputError for an output folder that
+    cannot be written; everything else is in the summary."""
     import time
 
     started = time.monotonic()
@@ -278,7 +295,8 @@ def build(request: BuildRequest, on_result=None, total=None) -> BuildSummary:
         raise BuildInputError(f"content folder {display_path(content_dir)} does not exist")
     renderer = Renderer(content_dir=content_dir)
     if request.everything and not request.force:
-        # Answer a no-op from the manifest alone, before loading any heavy library.
+        # Answer a no-op from the manifest alone, before loading any heavy library. It only
+        # reads, and every file it reads is replaced whole, so it needs no lock.
         count = nothing_to_do(output_dir, renderer.templates_dir, renderer.styles_dir,
                               content_dir, options_key(request.options.fold_marks,
                                                        request.options.print_shop),
@@ -287,12 +305,25 @@ def build(request: BuildRequest, on_result=None, total=None) -> BuildSummary:
             summary.up_to_date_count = count
             summary.seconds = time.monotonic() - started
             return summary
+    try:
+        # The manifest is read, added to and saved whole: one writer at a time, or a build
+        # running beside this one would lose its entries.
+        with locked(output_dir, on_wait):
+            _build_locked(request, renderer, summary, on_result, total)
+    finally:
+        summary.seconds = time.monotonic() - started
+    return summary
 
+
+def _build_locked(request: BuildRequest, renderer: Renderer, summary: BuildSummary,
+                  on_result, total) -> None:
+    """The build proper, with the output folder locked; fills in `summary`."""
+    output_dir = Path(request.output_dir)
     # Workers start importing WeasyPrint and loading fonts while the content is read.
     pool = start_workers(request.jobs, renderer)
     try:
         from .content import ContentSet
-        content = ContentSet(content_dir)
+        content = ContentSet(Path(request.content_dir))
         check_filters(content, request)
         build_plan = plan(content, request.regions, request.languages, request.documents,
                           request.options)
@@ -309,14 +340,12 @@ def build(request: BuildRequest, on_result=None, total=None) -> BuildSummary:
         except KeyboardInterrupt:
             results.close()  # stops the pool and saves the manifest of what was written
             summary.interrupted = True
-            return summary
+            return
         if summary.count("built"):
             refresh_catalog(content, output_dir, renderer)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-        summary.seconds = time.monotonic() - started
-    return summary
 
 
 def check_filters(content, request: BuildRequest) -> None:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .documents import DOCUMENTS
-from .manifest import Manifest, write_atomically
+from .manifest import Manifest
+from .output_folder import write_output
 
 PREVIEWS_NAME = "previews.json"
 THUMBNAIL_WIDTH = 360  # pixels: sharp on a phone, small on disk
@@ -47,12 +48,12 @@ def make_previews(output_dir: Path) -> list[Path]:
             for page, target in zip(document, targets):
                 scale = THUMBNAIL_WIDTH / page.get_width()
                 image = page.render(scale=scale).to_pil()
-                write_atomically(target, _png(image))
+                write_output(target, _png(image))
         finally:
             document.close()
         drawn_from[relative] = entry["sha256"]
         redrawn.append(pdf)
-    write_atomically(state_path, (json.dumps(drawn_from, indent=2, sort_keys=True) + "\n").encode())
+    write_output(state_path, (json.dumps(drawn_from, indent=2, sort_keys=True) + "\n").encode())
     return redrawn
 
 
@@ -106,13 +107,22 @@ def write_catalog(output_dir: Path, editions, environment) -> Path:
         regions=list(regions.values()), language_names=LANGUAGE_NAMES, paper_names=PAPER_NAMES,
         total=sum(len(docs) for r in regions.values() for _, docs in r["languages"]))
     target = output_dir / "index.html"
-    write_atomically(target, html.encode("utf-8"))
+    write_output(target, html.encode("utf-8"))
     return target
+
+
+def preview(content, output_dir: Path, on_wait=None) -> tuple[list[Path], Path]:
+    """refresh(), with the output folder locked (a build may be writing it); `on_wait` as
+    for output_folder.locked."""
+    from .output_folder import locked
+
+    with locked(output_dir, on_wait):
+        return refresh(content, output_dir)
 
 
 def refresh(content, output_dir: Path, environment=None) -> tuple[list[Path], Path]:
     """Thumbnails for every PDF not yet drawn, then the catalog page; returns the PDFs drawn
-    and the catalog's path."""
+    and the catalog's path. The caller holds the output folder's lock."""
     if environment is None:
         from .paths import TEMPLATES_DIR
         from .render import template_environment

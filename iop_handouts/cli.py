@@ -11,7 +11,7 @@ import click
 
 from . import __version__
 from .documents import DOCUMENTS
-from .errors import HandoutError, error_lines
+from .errors import HandoutError, OutputError, error_lines
 from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, display_path
 
 # Bad input exits 2 (like a usage error); a document that fails to render exits 1.
@@ -129,7 +129,10 @@ def run_build(request, quiet_up_to_date: bool = False) -> int:
 
     progress = Progress(quiet_up_to_date)
     try:
-        summary = builder.build(request, on_result=progress.show, total=progress.start)
+        summary = builder.build(request, on_result=progress.show, total=progress.start,
+                                on_wait=say_waiting)
+    except OutputError as exc:
+        raise click.ClickException(str(exc)) from None  # exit 1: not the input's fault
     except HandoutError as exc:
         raise input_error(exc) from None
     finally:
@@ -149,6 +152,11 @@ def run_build(request, quiet_up_to_date: bool = False) -> int:
         click.echo(f"{summary.count('built')} built, {summary.count('up to date')} up to date, "
                    f"{failed} failed in {summary.seconds:.1f} s.")
     return summary.exit_code
+
+
+def say_waiting(message: str) -> None:
+    """Another command is writing the output folder: say why nothing seems to happen."""
+    click.echo(message, err=True)
 
 
 class Progress:
@@ -313,13 +321,14 @@ def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host
         retry_delay=retry_delay, resend=resend, dry_run=dry_run, outbox_days=outbox_days)
     counts = {"sent": 0, "already sent": 0, "failed": 0, "would send": 0}
     try:
-        for delivery in mail.send_handouts(request):
+        for delivery in mail.send_handouts(request, on_wait=say_waiting):
             counts[delivery.status] += 1
             click.echo(delivery_line(delivery), err=delivery.status == "failed")
     except mail.MailInputError as exc:
         raise input_error(exc) from None
-    except mail.SendLogError as exc:
-        # A full disk or a read-only folder: stop before anything goes unrecorded.
+    except (mail.SendLogError, OutputError) as exc:
+        # A full disk, a read-only folder, another build holding the output folder: stop
+        # here, before anything goes unrecorded.
         raise click.ClickException(f"{exc}; {counts['sent']} sent before this") from None
     except HandoutError as exc:
         # The whole run cannot go on (the login was refused, TLS failed): stop here.
@@ -433,9 +442,12 @@ def preview(output_dir, content_dir):
       iop-handouts preview
       iop-handouts build --region us && iop-handouts preview
     """
-    from .catalog import refresh
+    from .catalog import preview as draw_previews
 
-    drawn, index = refresh(load_content(content_dir), output_dir)
+    try:
+        drawn, index = draw_previews(load_content(content_dir), output_dir, say_waiting)
+    except OutputError as exc:
+        raise click.ClickException(str(exc)) from None
     for pdf in drawn:
         click.echo(f"drew {display_path(pdf)}")
     click.echo(f"{len(drawn)} PDF(s) drawn; catalog: {display_path(index)}")

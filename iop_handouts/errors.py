@@ -39,6 +39,11 @@ def error_lines(exc: Exception) -> list[str]:
     return exc.lines() if isinstance(exc, ContentError) else [str(exc)]
 
 
+class OutputError(HandoutError):
+    """The output folder cannot be written (in use, read-only, full, something in the way).
+    Not the input's fault: the command exits 1, naming the path and what to do."""
+
+
 class RenderError(HandoutError):
     """A document could not be rendered: overflowing text, a forbidden resource, a bad template."""
 

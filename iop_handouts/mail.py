@@ -300,9 +300,9 @@ class OutboxTransport:
         self.destination = "outbox"
 
     def send(self, message: EmailMessage, key: str) -> str:
-        from .manifest import write_atomically
+        from .output_folder import write_output
         path = self.folder / f"{key[:16]}.eml"
-        write_atomically(path, message.as_bytes())
+        write_output(path, message.as_bytes())
         return str(path)
 
     def close(self):
@@ -626,11 +626,14 @@ def gather_recipients(addresses, region: str, language: str | None, csv_path: Pa
     return recipients, problems
 
 
-def send_handouts(request: SendRequest, sleep=time.sleep):
+def send_handouts(request: SendRequest, sleep=time.sleep, on_wait=None):
     """Send each recipient their edition's handouts (built first if out of date); yields one
     Delivery per recipient, in order. Raises MailInputError before anything is sent when the
-    send cannot start, and HandoutError when the whole run must stop (a refused login)."""
+    send cannot start, and HandoutError when the whole run must stop (a refused login).
+    While another command writes the output folder, `on_wait(message)` is called once and
+    the build waits its turn."""
     from .build import plan, run
+    from .output_folder import locked
     from .render import Renderer
 
     smtp = request.smtp
@@ -646,13 +649,16 @@ def send_handouts(request: SendRequest, sleep=time.sleep):
     editions = {job.edition.key: job.edition for job in build_plan.jobs}
     broken = {key: str(error) for key, error in build_plan.content_failures}
     pdfs: dict[str, dict[str, Path]] = {}
-    for result in run(build_plan, request.output_dir,
-                      renderer=Renderer(content_dir=request.content_dir)):
-        key = result.job.edition.key
-        if result.status == "failed":
-            broken[key] = f"{result.job.document}: {result.error}"
-        else:
-            pdfs.setdefault(key, {})[result.job.document] = result.path
+    # The build writes PDFs and the manifest: it takes its turn like any build. Sending
+    # needs no lock (the send log is only appended to).
+    with locked(request.output_dir, on_wait):
+        for result in run(build_plan, request.output_dir,
+                          renderer=Renderer(content_dir=request.content_dir)):
+            key = result.job.edition.key
+            if result.status == "failed":
+                broken[key] = f"{result.job.document}: {result.error}"
+            else:
+                pdfs.setdefault(key, {})[result.job.document] = result.path
 
     senders = {}
     sender = sender_address(request.sender) if request.sender else None

@@ -6,12 +6,11 @@ content, template and PDF libraries are even imported.
 
 import hashlib
 import json
-import os
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
 from . import __version__
+from .output_folder import write_output
 
 MANIFEST_NAME = "manifest.json"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -102,7 +101,7 @@ class Manifest:
     def save(self) -> None:
         data = {"generator": __version__, "weasyprint": metadata.version("weasyprint"),
                 "complete": self.complete, "documents": dict(sorted(self.documents.items()))}
-        write_atomically(self.path, (json.dumps(data, indent=2) + "\n").encode())
+        write_output(self.path, (json.dumps(data, indent=2) + "\n").encode())
 
 
 def nothing_to_do(output_dir: Path, templates_dir: Path, styles_dir: Path, content_dir: Path,
@@ -132,20 +131,3 @@ def nothing_to_do(output_dir: Path, templates_dir: Path, styles_dir: Path, conte
                 not manifest.is_current(relative_path, entry["inputs"], write_html):
             return None
     return len(complete.get("jobs", [])) or None
-
-
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write to a temporary file beside `target`, then rename: readers see the old file or
-    the new one, never a partial one."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -223,7 +223,7 @@ class Renderer:
 
     def _cache_fit(self, key: str, fit) -> None:
         import json
-        from .manifest import write_atomically
+        from .output_folder import write_atomically
         try:
             write_atomically(self._fit_cache_dir() / f"{key}.json",
                              json.dumps([fit[0], list(fit[1])]).encode())
