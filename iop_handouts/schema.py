@@ -151,9 +151,21 @@ class LevelsOfCare(Strict):
         return self
 
 
+StepIcon = Literal["ask", "checklist", "call", "license"]
+
+
 class NextSteps(Strict):
     heading: Text
     steps: list[Text] = Field(min_length=1, max_length=7)   # printed numbered
+    # An icon beside each step (a picture of the action), in the steps' order; or none.
+    icons: list[StepIcon] = []
+
+    @model_validator(mode="after")
+    def _an_icon_per_step(self):
+        if self.icons and len(self.icons) != len(self.steps):
+            raise ValueError(f"has {len(self.icons)} icons for {len(self.steps)} steps; give "
+                             f"one per step, or none")
+        return self
 
 
 class Brochure(Strict):
