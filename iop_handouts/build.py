@@ -20,7 +20,7 @@ from pathlib import Path
 from .content import Edition
 from .documents import DOCUMENTS
 from .errors import ContentError, HandoutError, OutputError
-from .manifest import InputsHasher, Manifest, content_listing, nothing_to_do, options_key
+from .manifest import ContentRoots, InputsHasher, Manifest, nothing_to_do, options_key
 from .output_folder import check_writable, locked, write_atomically, write_output
 from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, display_path
 from .render import Renderer, RenderOptions
@@ -145,14 +145,13 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
     a pool is started here; with one job they render in this process."""
     output_dir = Path(output_dir)
     renderer = renderer or Renderer()
-    content_dir = renderer.content_dir.resolve()
+    roots = ContentRoots.of(renderer.content_dir)
     hasher = InputsHasher(renderer.templates_dir, renderer.styles_dir)
     manifest = Manifest(output_dir)
     pending = []
     for job in build_plan.jobs:
-        files = [Path(f).resolve().relative_to(content_dir).as_posix()
-                 for f in job.edition.input_files[job.document]]
-        inputs = hasher.inputs(job.name, job.options_key, content_dir, files)
+        files = [roots.name(f) for f in job.edition.input_files[job.document]]
+        inputs = hasher.inputs(job.name, job.options_key, roots, files)
         if not force and manifest.is_current(job.relative_path, inputs, write_html):
             entry = manifest.documents[job.relative_path]
             yield JobResult(job, "up to date", output_dir / job.relative_path,
@@ -206,8 +205,8 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
         if build_plan.everything and not failed and not build_plan.content_failures:
             manifest.complete = {
                 "options": build_plan.options_key,
-                "content_dir": str(content_dir),
-                "listing": content_listing(content_dir),
+                "content_dir": roots.key(),
+                "listing": roots.listing(),
                 "jobs": sorted(job.relative_path for job in build_plan.jobs),
             }
     except BaseException:
@@ -298,7 +297,7 @@ def build(request: BuildRequest, on_result=None, total=None, on_wait=None) -> Bu
         # Answer a no-op from the manifest alone, before loading any heavy library. It only
         # reads, and every file it reads is replaced whole, so it needs no lock.
         count = nothing_to_do(output_dir, renderer.templates_dir, renderer.styles_dir,
-                              content_dir, options_key(request.options.fold_marks,
+                              ContentRoots.of(content_dir), options_key(request.options.fold_marks,
                                                        request.options.print_shop),
                               request.write_html)
         if count:
@@ -322,8 +321,8 @@ def _build_locked(request: BuildRequest, renderer: Renderer, summary: BuildSumma
     # Workers start importing WeasyPrint and loading fonts while the content is read.
     pool = start_workers(request.jobs, renderer)
     try:
-        from .content import ContentSet
-        content = ContentSet(Path(request.content_dir))
+        from .clinic_folder import open_content
+        content = open_content(Path(request.content_dir))
         check_filters(content, request)
         build_plan = plan(content, request.regions, request.languages, request.documents,
                           request.options)

@@ -18,6 +18,7 @@ from pathlib import Path
 from .documents import DOCUMENTS
 from .colors import contrast_ratio, parse_hex_color
 from .content import REFERENCE_LANGUAGE, TEXT_FILES, ContentSet, Edition
+from .clinic_folder import open_content
 from .errors import ContentError, error_lines
 from .paths import display_path
 
@@ -83,7 +84,7 @@ def run_checks(content_dir: Path, output_dir: Path, styles_dir: Path, renderer=N
 
     today = today or date.today()
     report = Report(notes=[HOW_TEXT_IS_SCORED])
-    content = ContentSet(content_dir)
+    content = open_content(content_dir)
     editions, failures = content.editions(regions, languages)
     for where, error in failures:
         for message in error_lines(error):
@@ -98,7 +99,7 @@ def run_checks(content_dir: Path, output_dir: Path, styles_dir: Path, renderer=N
         check_pdfs(report, edition, output_dir)
     check_texts(report, editions, renderer)
     check_typography(report, styles_dir)
-    check_reviews(report, content_dir, {e.language for e in editions})
+    check_reviews(report, content, {e.language for e in editions})
     return report
 
 
@@ -579,12 +580,12 @@ def _inherited_background(selector: str, backgrounds: dict) -> str | None:
 
 # --- review records --------------------------------------------------------------------------
 
-def check_reviews(report: Report, content_dir: Path, languages: set[str]) -> None:
+def check_reviews(report: Report, content: ContentSet, languages: set[str]) -> None:
     from .sources import load_yaml
 
     for language in sorted(languages | {REFERENCE_LANGUAGE}):
         for name in TEXT_FILES:
-            path = Path(content_dir) / f"{name}.{language}.yaml"
+            path = content.path(f"{name}.{language}.yaml")
             if not path.exists():
                 continue
             try:

@@ -41,22 +41,56 @@ def edition_filters(verb: str):
 
 
 def content_option(command):
-    return click.option("--content", "content_dir", default=CONTENT_DIR,
-                        show_default="the shipped content",
+    return click.option("--content", "content_dir", default=None,
+                        show_default="this folder if it is a clinic's (made by init), "
+                                     "else the shipped content",
                         type=click.Path(file_okay=False, path_type=Path),
-                        help="Folder with the YAML content.")(command)
+                        help="A clinic's folder, or a folder with all the YAML content.")(command)
 
 
 def output_option(help_text: str):
     return click.option("--out", "output_dir", type=click.Path(file_okay=False, path_type=Path),
-                        default=DEFAULT_OUTPUT_DIR, show_default="./output", help=help_text)
+                        default=None, show_default="./output, or the clinic folder's setting",
+                        help=help_text)
+
+
+class Workspace:
+    """Where a command reads and writes: the --content and --out given, else the clinic
+    folder the command runs in (its settings say the defaults), else the shipped content
+    and ./output."""
+
+    def __init__(self, content_dir: Path | None, output_dir: Path | None):
+        from .clinic_folder import is_clinic_folder, read_settings
+
+        if content_dir is None:
+            content_dir = Path.cwd() if is_clinic_folder(Path.cwd()) else CONTENT_DIR
+        if not Path(content_dir).is_dir():
+            raise InputError(f"content folder {display_path(content_dir)} does not exist")
+        self.content_dir = Path(content_dir)
+        self.settings = None
+        if is_clinic_folder(self.content_dir):
+            try:
+                self.settings = read_settings(self.content_dir)
+            except HandoutError as exc:
+                raise input_error(exc) from None
+        if output_dir is None:
+            output_dir = (self.content_dir / self.settings.output if self.settings
+                          else DEFAULT_OUTPUT_DIR)
+        self.output_dir = Path(output_dir)
+
+    def regions(self, given=()) -> tuple[str, ...]:
+        return tuple(given) or tuple(self.settings.regions if self.settings else ())
+
+    def languages(self, given=()) -> tuple[str, ...]:
+        return tuple(given) or tuple(self.settings.languages if self.settings else ())
+
+    def content(self):
+        from .clinic_folder import open_content
+        return open_content(self.content_dir)
 
 
 def load_content(content_dir: Path):
-    from .content import ContentSet
-    if not content_dir.is_dir():
-        raise InputError(f"content folder {display_path(content_dir)} does not exist")
-    return ContentSet(content_dir)
+    return Workspace(content_dir, None).content()
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -115,9 +149,11 @@ def build(regions, languages, documents, jobs, force, output_dir, write_html, fo
     from iop_handouts.build import BuildRequest
     from iop_handouts.render import RenderOptions
 
-    request = BuildRequest(content_dir=content_dir, output_dir=output_dir, regions=regions,
-                           languages=languages, documents=documents, jobs=jobs, force=force,
-                           write_html=write_html, options=RenderOptions(fold_marks, print_shop))
+    space = Workspace(content_dir, output_dir)
+    request = BuildRequest(content_dir=space.content_dir, output_dir=space.output_dir,
+                           regions=space.regions(regions), languages=space.languages(languages),
+                           documents=documents, jobs=jobs, force=force, write_html=write_html,
+                           options=RenderOptions(fold_marks, print_shop))
     code = run_build(request)
     if code:
         sys.exit(code)
@@ -233,8 +269,9 @@ def regions(as_json, content_dir):
 @cli.command()
 @click.option("--to", "addresses", multiple=True, metavar="ADDRESS",
               help="Send to this address (repeatable), with --region and --lang.")
-@click.option("--region", default="us", show_default=True, metavar="ID",
-              help="Region of the handouts sent to --to addresses.")
+@click.option("--region", default=None, metavar="ID",
+              help="Region of the handouts sent to --to addresses. Default: the clinic "
+                   "folder's first region (the settings' regions, else its own), else us.")
 @click.option("--lang", "language", default=None, metavar="CODE",
               help="Language for --to addresses. Default: the region's first language.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -286,6 +323,8 @@ def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host
 
     from . import mail
 
+    space = Workspace(content_dir, output_dir)
+    output_dir = space.output_dir
     if purge_outbox:
         removed = mail.purge_outbox(Path(output_dir) / "outbox")
         click.echo(f"Deleted {removed} message(s) from {display_path(Path(output_dir) / 'outbox')}.")
@@ -298,7 +337,12 @@ def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host
     if smtp_user and not password and not dry_run:
         raise InputError(f"--smtp-user needs the password in the environment variable "
                          f"{PASSWORD_VARIABLE}")
-    content = load_content(content_dir)
+    content = space.content()
+    if region is None:
+        own = space.regions() or (tuple(content.region_ids()) if space.settings else ())
+        region = own[0] if own else "us"
+    if sender is None and space.settings:
+        sender = space.settings.email.sender
     try:
         recipients, problems = mail.gather_recipients(addresses, region, language, csv_path,
                                                       content)
@@ -316,7 +360,7 @@ def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host
     smtp = mail.SmtpSettings(smtp_host, smtp_port, security or "plain", smtp_user, password,
                              insecure_login=insecure_login) if smtp_host else None
     request = mail.SendRequest(
-        tuple(recipients), content_dir=content_dir, output_dir=output_dir, smtp=smtp,
+        tuple(recipients), content_dir=space.content_dir, output_dir=output_dir, smtp=smtp,
         sender=sender, max_bytes=int(max_size * 1024 * 1024), retries=retries,
         retry_delay=retry_delay, resend=resend, dry_run=dry_run, outbox_days=outbox_days)
     counts = {"sent": 0, "already sent": 0, "failed": 0, "would send": 0}
@@ -389,13 +433,15 @@ def check(regions, languages, as_json, strict, output_dir, content_dir):
     from .paths import STYLES_DIR
     from .render import Renderer
 
-    content = load_content(content_dir)
+    space = Workspace(content_dir, output_dir)
+    regions, languages = space.regions(regions), space.languages(languages)
+    content = space.content()
     known = content.region_ids()
     for region_id in regions:
         if region_id not in known:
             raise InputError(f"no such region '{region_id}' (known regions: {', '.join(known)})")
-    report = run_checks(content_dir, output_dir, STYLES_DIR, Renderer(content_dir=content_dir),
-                        regions, languages)
+    report = run_checks(space.content_dir, space.output_dir, STYLES_DIR,
+                        Renderer(content_dir=space.content_dir), regions, languages)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False, default=str))
     else:
@@ -444,8 +490,9 @@ def preview(output_dir, content_dir):
     """
     from .catalog import preview as draw_previews
 
+    space = Workspace(content_dir, output_dir)
     try:
-        drawn, index = draw_previews(load_content(content_dir), output_dir, say_waiting)
+        drawn, index = draw_previews(space.content(), space.output_dir, say_waiting)
     except OutputError as exc:
         raise click.ClickException(str(exc)) from None
     for pdf in drawn:
@@ -454,11 +501,12 @@ def preview(output_dir, content_dir):
 
 
 @cli.command()
+@edition_filters("Rebuild")
 @output_option("Folder for the PDFs.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Documents rendered at once. Default: the number of CPUs.")
 @content_option
-def watch(output_dir, jobs, content_dir):
+def watch(regions, languages, output_dir, jobs, content_dir):
     """Rebuild the affected handouts whenever content, templates or styles change.
 
     Prints what it rebuilt and any content error, and keeps watching. Ctrl-C stops it.
@@ -466,16 +514,19 @@ def watch(output_dir, jobs, content_dir):
     \b
     Examples:
       iop-handouts watch
-      iop-handouts watch --out /tmp/preview
+      iop-handouts watch --region us --lang es --out /tmp/preview
     """
     import watchfiles
 
     from .build import BuildRequest
     from .paths import STYLES_DIR, TEMPLATES_DIR
 
-    load_content(content_dir)
-    request = BuildRequest(content_dir=content_dir, output_dir=output_dir, jobs=jobs)
-    folders = [content_dir, TEMPLATES_DIR, STYLES_DIR]
+    space = Workspace(content_dir, output_dir)
+    space.content()
+    request = BuildRequest(content_dir=space.content_dir, output_dir=space.output_dir,
+                           regions=space.regions(regions), languages=space.languages(languages),
+                           jobs=jobs)
+    folders = [space.content_dir, TEMPLATES_DIR, STYLES_DIR]
     if run_build(request) == EXIT_INTERRUPTED:
         click.echo("Stopped watching.")
         return
@@ -503,3 +554,139 @@ def watch(output_dir, jobs, content_dir):
     except KeyboardInterrupt:
         pass
     click.echo("Stopped watching.")
+
+
+# --- a clinic's own folder -------------------------------------------------------------------
+
+# init's questions: (answer, prompt, required). Each is also a flag, for scripts.
+INIT_QUESTIONS = (
+    ("name", "Clinic name", True),
+    ("address", "Address (lines separated by ' | ')", True),
+    ("phone", "Phone number", True),
+    ("country", "Country (US, CA, GB, IE, AU, NZ)", True),
+    ("state", "State or province code (TX, ON, QC...; empty if none)", False),
+    ("languages", "Languages, separated by commas (empty: all the region has)", False),
+    ("website", "Website (empty if none)", False),
+    ("logo", "Logo file, .png or .svg (empty if none)", False),
+    ("logo_alt", "The logo in a few words, for screen readers", False),
+    ("brand_color", "Brand colour as #RRGGBB (empty: the default blue)", False),
+    ("hours", "Opening hours (empty if not printed)", False),
+    ("intake_email", "Intake email (empty if none)", False),
+    ("tty", "TTY number, or 711 for the relay service (empty if none)", False),
+    ("sender", "Email sender for handouts, e.g. Clinic <intake@clinic.org> (empty: none)", False),
+)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--name", help="The clinic's name as printed.")
+@click.option("--address", multiple=True, help="A line of the address (repeatable).")
+@click.option("--phone", help="The clinic's phone number.")
+@click.option("--country", help="US, CA, GB, IE, AU or NZ: picks the crisis lines.")
+@click.option("--state", default=None, help="State or province code, e.g. TX, ON, QC.")
+@click.option("--lang", "languages", multiple=True, metavar="CODE",
+              help="A language to print (repeatable). Default: all the region has.")
+@click.option("--website", default=None, help="The clinic's website.")
+@click.option("--logo", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Logo file (.png or .svg); copied into the folder.")
+@click.option("--logo-alt", default=None, help="The logo in a few words (for screen readers).")
+@click.option("--brand-color", default=None, help="Brand colour, #RRGGBB.")
+@click.option("--hours", default=None, help="Opening hours as printed.")
+@click.option("--intake-email", default=None, help="Email address for new patients.")
+@click.option("--tty", default=None, help="TTY number, or 711 for the relay service.")
+@click.option("--sender", default=None, help="Email sender for the handouts.")
+def init(folder, **given):
+    """Set up a clinic's own folder: its details, its region and its settings.
+
+    Asks for what is not given as a flag (in a terminal), checks each answer, and writes a
+    folder holding only what is the clinic's; the crisis lines, handout text and templates
+    come from this package. In that folder, build, check, email and preview work on the
+    clinic's handouts. Run it again inside the folder to add another clinic.
+
+    \b
+    Examples:
+      iop-handouts init cedar-valley
+      iop-handouts init cedar-valley --name "Cedar Valley Health" \\
+          --address "100 Main St" --address "Austin, TX 78701" --phone "(512) 555-0100" \\
+          --country US --state TX --lang en --lang es --website cedarvalley.example.org
+    """
+    from .clinic_folder import ClinicAnswers, InitError, check_answers, write_clinic_folder
+
+    answers = {name: value for name, value in given.items() if value not in (None, ())}
+    if "address" in answers:
+        answers["address"] = list(answers["address"])
+    if "languages" in answers:
+        answers["languages"] = list(answers["languages"])
+    interactive = sys.stdin.isatty()
+    for name, question, required in INIT_QUESTIONS:
+        if name in answers or name in ("logo_alt",) and "logo" not in answers:
+            continue
+        if not interactive:
+            if required:
+                raise click.UsageError(f"--{name.replace('_', '-')} is needed (or run init in "
+                                       f"a terminal to be asked)")
+            continue
+        answers[name] = _ask(name, question, required)
+    while True:
+        try:
+            plan = check_answers(ClinicAnswers(**{k: v for k, v in answers.items() if v}))
+            break
+        except InitError as exc:
+            if not interactive:
+                raise InputError(str(exc)) from None
+            click.echo(f"  {exc}", err=True)
+            field = exc.answer.replace("-", "_")
+            field = field if field in dict((q[0], q) for q in INIT_QUESTIONS) else "name"
+            question = dict((q[0], q) for q in INIT_QUESTIONS)[field]
+            answers[field] = _ask(field, question[1], question[2])
+    try:
+        written = write_clinic_folder(folder, plan)
+    except InitError as exc:
+        raise InputError(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"{display_path(folder)}: cannot write here "
+                                   f"({exc.strerror})") from None
+    for path in written:
+        click.echo(f"wrote      {display_path(path)}")
+    where = "" if Path(folder).resolve() == Path.cwd().resolve() else f"\n  cd {folder}"
+    click.echo(f"""
+Next steps:{where}
+  iop-handouts build                  # the handouts, into output/
+  iop-handouts check                  # is it safe to print?
+  iop-handouts preview                # page images and output/index.html
+  iop-handouts email --to ADDRESS --dry-run
+Edit clinics/{plan.clinic_id}.yaml and regions/{plan.region_id}.yaml to change what is printed.""")
+
+
+def _ask(name: str, question: str, required: bool):
+    value = click.prompt(question, default="" if not required else None,
+                         show_default=False).strip()
+    if name == "address":
+        return [line.strip() for line in value.split("|") if line.strip()]
+    if name == "languages":
+        return [code.strip() for code in value.split(",") if code.strip()]
+    if name == "logo":
+        return Path(value) if value else None
+    return value
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path),
+                default=".")
+def upgrade(folder):
+    """Bring a clinic's folder up to this version, or turn a copied content folder into one.
+
+    A copied content folder (the older way to make one's own handouts) keeps only the files
+    that differ from the shipped ones; the others now come from the package, with its fixes.
+
+    \b
+    Examples:
+      iop-handouts upgrade my-content
+    """
+    from .clinic_folder import upgrade as upgrade_folder
+
+    try:
+        for line in upgrade_folder(folder):
+            click.echo(line)
+    except HandoutError as exc:
+        raise input_error(exc) from None

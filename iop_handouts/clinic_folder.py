@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import Literal
 
 from .errors import ContentError, HandoutError
-from .paths import CONTENT_DIR
+from .paths import CONTENT_DIR, SETTINGS_FILE
 from .schema import HexColor, LanguageCode, RegionId, Strict, Text, validate
 from .sources import INVISIBLE, load_yaml
 
-SETTINGS_FILE = "iop-handouts.yaml"
 SCHEMA_VERSION = 1
 SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
 

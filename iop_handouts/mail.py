@@ -27,6 +27,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from .content import ContentSet, Edition
 from .documents import DOCUMENTS
+from .clinic_folder import open_content
 from .errors import HandoutError
 from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, TEMPLATES_DIR, display_path
 from .render import template_environment
@@ -643,7 +644,7 @@ def send_handouts(request: SendRequest, sleep=time.sleep, on_wait=None):
                              "--ssl (or --insecure-login on a network you trust)")
     if not request.smtp and request.outbox_days is not None and not request.dry_run:
         purge_outbox(request.outbox, request.outbox_days)
-    content = ContentSet(request.content_dir)
+    content = open_content(request.content_dir)
     wanted = sorted({r.edition_key for r in request.recipients})
     build_plan = plan(content, editions=wanted)
     editions = {job.edition.key: job.edition for job in build_plan.jobs}

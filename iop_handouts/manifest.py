@@ -6,11 +6,13 @@ content, template and PDF libraries are even imported.
 
 import hashlib
 import json
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from . import __version__
 from .output_folder import write_output
+from .paths import CONTENT_DIR, SETTINGS_FILE
 
 MANIFEST_NAME = "manifest.json"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -46,20 +48,54 @@ class InputsHasher:
             self._file_hashes[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         return self._file_hashes[path]
 
-    def inputs(self, job_name: str, options: str, content_dir: Path, files) -> str:
-        """`files`: the job's content files, relative to `content_dir`."""
+    def inputs(self, job_name: str, options: str, roots: "ContentRoots", files) -> str:
+        """`files`: the job's content files, by their names in `roots`."""
         digest = hashlib.sha256()
         digest.update(f"{self.shared}\n{job_name}\n{options}\n".encode())
         for name in sorted(files):
-            digest.update(f"{name} {self.file_hash(Path(content_dir) / name)}\n".encode())
+            digest.update(f"{name} {self.file_hash(roots.path(name))}\n".encode())
         return digest.hexdigest()
 
 
-def content_listing(content_dir: Path) -> str:
-    """A hash of which content files exist (a new region or language means new jobs)."""
-    names = sorted(p.relative_to(content_dir).as_posix()
-                   for p in Path(content_dir).rglob("*") if p.is_file())
-    return hashlib.sha256("\n".join(names).encode()).hexdigest()
+@dataclass(frozen=True)
+class ContentRoots:
+    """Where content files are: one folder, or a clinic's folder over the shipped content.
+    A file's name in the manifest is its path inside its folder, shipped files marked so."""
+    own: Path
+    shipped: Path | None = None
+
+    SHIPPED = "shipped:"
+
+    def name(self, path: Path) -> str:
+        path = Path(path).resolve()
+        if path.is_relative_to(self.own.resolve()):
+            return path.relative_to(self.own.resolve()).as_posix()
+        return self.SHIPPED + path.relative_to(self.shipped.resolve()).as_posix()
+
+    def path(self, name: str) -> Path:
+        if name.startswith(self.SHIPPED):
+            return self.shipped / name.removeprefix(self.SHIPPED) if self.shipped else \
+                Path("/nonexistent")
+        return self.own / name
+
+    def key(self) -> str:
+        return str(self.own.resolve()) + (f" over {self.shipped.resolve()}" if self.shipped else "")
+
+    @classmethod
+    def of(cls, content_dir: Path) -> "ContentRoots":
+        """A clinic's folder (it has a settings file) lies over the shipped content."""
+        content_dir = Path(content_dir)
+        clinic = (content_dir / SETTINGS_FILE).is_file()
+        return cls(content_dir, CONTENT_DIR if clinic else None)
+
+    def listing(self) -> str:
+        """A hash of which content files exist (a new region or language means new jobs)."""
+        names = sorted(p.relative_to(self.own).as_posix()
+                       for p in self.own.rglob("*") if p.is_file())
+        if self.shipped:
+            names += sorted(self.SHIPPED + p.relative_to(self.shipped).as_posix()
+                            for p in self.shipped.rglob("*") if p.is_file())
+        return hashlib.sha256("\n".join(names).encode()).hexdigest()
 
 
 class Manifest:
@@ -104,7 +140,7 @@ class Manifest:
         write_output(self.path, (json.dumps(data, indent=2) + "\n").encode())
 
 
-def nothing_to_do(output_dir: Path, templates_dir: Path, styles_dir: Path, content_dir: Path,
+def nothing_to_do(output_dir: Path, templates_dir: Path, styles_dir: Path, roots: ContentRoots,
                   options: str, write_html: bool) -> int | None:
     """The number of PDFs when the last complete build is still current, else None.
 
@@ -114,8 +150,8 @@ def nothing_to_do(output_dir: Path, templates_dir: Path, styles_dir: Path, conte
     manifest = Manifest(output_dir)
     complete = manifest.complete
     if not complete or complete.get("options") != options \
-            or complete.get("content_dir") != str(Path(content_dir).resolve()) \
-            or complete.get("listing") != content_listing(content_dir):
+            or complete.get("content_dir") != roots.key() \
+            or complete.get("listing") != roots.listing():
         return None
     hasher = InputsHasher(templates_dir, styles_dir)
     for relative_path in complete.get("jobs", []):
@@ -123,10 +159,10 @@ def nothing_to_do(output_dir: Path, templates_dir: Path, styles_dir: Path, conte
         if not entry:
             return None
         files = entry.get("files", [])
-        if not files or not all((Path(content_dir) / name).is_file() for name in files):
+        if not files or not all(roots.path(name).is_file() for name in files):
             return None
         job_name = relative_path.removesuffix(".pdf")
-        if hasher.inputs(job_name, entry.get("options", ""), content_dir, files) \
+        if hasher.inputs(job_name, entry.get("options", ""), roots, files) \
                 != entry["inputs"] or \
                 not manifest.is_current(relative_path, entry["inputs"], write_html):
             return None

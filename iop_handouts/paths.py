@@ -23,6 +23,8 @@ def shipped_folder(name: str) -> Path:
 CONTENT_DIR = shipped_folder("content")
 TEMPLATES_DIR = shipped_folder("templates")
 STYLES_DIR = shipped_folder("styles")
+# A clinic's own folder is recognised by this settings file (see clinic_folder.py).
+SETTINGS_FILE = "iop-handouts.yaml"
 # Relative on purpose: output goes to ./output of the folder the command runs in.
 DEFAULT_OUTPUT_DIR = Path("output")
 
