@@ -6,6 +6,7 @@ WeasyPrint is imported only when a PDF is made, so the CLI's --help stays fast.
 import hashlib
 import mimetypes
 import re
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -20,6 +21,7 @@ from .content import Edition
 from .documents import DOCUMENTS
 from .errors import FitError, RenderError
 from .fit import check_fits, panel_boxes
+from .fonts import only_shipped_fonts
 from .paths import CONTENT_DIR, STYLES_DIR, TEMPLATES_DIR
 
 CRISIS_PARTIAL = "_crisis.html"
@@ -158,9 +160,13 @@ class Renderer:
 
     @property
     def font_config(self):
+        """Fonts for every render: the shipped ones and nothing else (see fonts.py), so a
+        character they lack is never printed from a font that happens to be installed."""
         if self._font_config is None:
+            import_weasyprint()
             from weasyprint.text.fonts import FontConfiguration
-            self._font_config = FontConfiguration()
+            with only_shipped_fonts(self.styles_dir / "fonts"):
+                self._font_config = FontConfiguration()
         return self._font_config
 
     def pdf(self, document: str, edition: Edition, options: RenderOptions = RenderOptions(),
@@ -536,6 +542,11 @@ def _only_imported(ast, name) -> bool:
 
 def import_weasyprint():
     try:
+        if "weasyprint" not in sys.modules:
+            # WeasyPrint loads a fontconfig configuration as it is imported, to check that
+            # fonts exist: let it load the small private one instead of every system font.
+            with only_shipped_fonts():
+                import weasyprint
         import weasyprint
     except OSError as exc:  # Pango or its friends are missing
         raise RenderError(
