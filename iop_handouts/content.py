@@ -17,6 +17,7 @@ from pathlib import Path
 from .documents import DOCUMENTS
 from .colors import contrast_ratio, parse_hex_color
 from .errors import ContentError
+from .logos import LogoError, check_logo
 from .paths import CONTENT_DIR
 from .phones import Contact, PhoneBook
 from .schema import (BROCHURE_SECTION_IDS, Brochure, Checklist, Clinic, JargonTerm,
@@ -525,6 +526,10 @@ def resolve_clinic(source: Source, clinic: Clinic, phones: PhoneBook, labels: La
         if not logo_path.is_file():
             raise source.error(("logo", "path"), f"'{clinic.logo.path}' does not exist "
                                                  f"(paths are relative to content/)")
+        try:
+            check_logo(logo_path)
+        except LogoError as exc:
+            raise source.error(("logo", "path"), f"'{clinic.logo.path}' {exc}") from None
         logo_src = logo_path.as_uri()
     if clinic.brand_color:
         try:

@@ -24,6 +24,7 @@ from .documents import DOCUMENTS
 from .errors import FitError, RenderError
 from .fit import check_fits, panel_boxes
 from .fonts import only_shipped_fonts
+from .logos import print_ready
 from .paths import CONTENT_DIR, STYLES_DIR, TEMPLATES_DIR, display_path
 
 CRISIS_PARTIAL = "_crisis.html"
@@ -675,6 +676,8 @@ def ProjectFilesFetcher(allowed_dirs):
             if not path.is_file():
                 raise ForbiddenResource(f"'{path}' does not exist")
             mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type})
+            # A raster image (the clinic's logo) is embedded at print size, never larger.
+            data = print_ready(path) if mime_type == "image/png" else path.read_bytes()
+            return URLFetcherResponse(url, data, {"Content-Type": mime_type})
 
     return _Fetcher(fail_on_errors=True)
