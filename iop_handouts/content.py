@@ -17,6 +17,7 @@ from pathlib import Path
 from .documents import DOCUMENTS
 from .colors import contrast_ratio, parse_hex_color
 from .errors import ContentError
+from .logos import LogoError, check_logo
 from .paths import CONTENT_DIR
 from .phones import Contact, PhoneBook
 from .schema import (BROCHURE_SECTION_IDS, Brochure, Checklist, Clinic, JargonTerm,
@@ -95,15 +96,30 @@ class Edition:
     def origin(self, field_path: str) -> str | None:
         """'content/brochure.en.yaml, line 12, field 'summary'' for a printed field (or the
         nearest enclosing one that is known)."""
+        known = self._nearest_origin(field_path)
+        if known is None:
+            return None
+        file, line = known
+        return f"{file}{f', line {line}' if line else ''}, field '{_field_name(field_path)}'"
+
+    def error(self, field_path: str, problem: str) -> ContentError:
+        """A ContentError about a printed field, at its file and line."""
+        file, line = self._nearest_origin(field_path) or (None, None)
+        return ContentError(file, problem, line, _field_name(field_path))
+
+    def _nearest_origin(self, field_path: str) -> tuple[str, int | None] | None:
         path = field_path
         while path:
             if path in self.origins:
-                file, line = self.origins[path]
-                field = field_path.split(".", 1)[1] if "." in field_path else field_path
-                return f"{file}{f', line {line}' if line else ''}, field '{field}'"
+                return self.origins[path]
             shorter = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", path)
             path = "" if shorter == path else shorter
         return None
+
+
+def _field_name(field_path: str) -> str:
+    """The field as its file names it: 'clinic.name' -> 'name'."""
+    return field_path.split(".", 1)[1] if "." in field_path else field_path
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -244,15 +260,19 @@ class ContentSet:
         sources["clinic"] = clinic_source
         files.append(clinic_path)
         phones = PhoneBook(region.country, region.short_codes)
-        clinic_view = resolve_clinic(clinic_source, clinic, phones, labels, self.content_dir,
+        # A logo's path is inside the folder its clinic file is in (a clinic's own, or the
+        # shipped content for the examples).
+        clinic_root = next(root for root in (*self.roots, self.content_dir)
+                           if clinic_path.resolve().is_relative_to(root.resolve()))
+        clinic_view = resolve_clinic(clinic_source, clinic, phones, labels, clinic_root,
                                      language)
         if clinic.logo:
-            files.append(self.content_dir / clinic.logo.path)
+            files.append(clinic_root / clinic.logo.path)
 
         emergency = tuple(
             phones.contact(region_source, ("emergency", "numbers", i), number, labels.call)
             for i, number in enumerate(region.emergency.numbers))
-        return Edition(
+        edition = Edition(
             region_id=region.id,
             region_name=region.name,
             language=language,
@@ -274,6 +294,8 @@ class ContentSet:
                          for document in DOCUMENTS},
             origins=printed_origins(sources),
         )
+        check_printable(edition)
+        return edition
 
     def editions(self, regions=(), languages=()) -> tuple[list[Edition], list[tuple[str, ContentError]]]:
         """Every region in every one of its languages (or those asked for), validated.
@@ -329,6 +351,67 @@ def check_region_wording(source: Source, region: Region) -> None:
             if name not in TEXT_FILES:
                 raise source.error(("content", language, name),
                                    f"is not a document (expected one of: {', '.join(TEXT_FILES)})")
+
+
+# Content the handouts do not print: review records, section ids, the diagram's description
+# (its alt text, read out, never drawn) and flags.
+NOT_PRINTED = frozenset({"review", "id", "description", "current"})
+
+
+def printed_texts(edition: Edition):
+    """(field, text) for every piece of content the PDFs print, each field named as the
+    templates name it, so edition.origin() finds its file and line. Email text is left out:
+    mail programs show it in their own fonts."""
+    def walk(field, value):
+        if isinstance(value, str):
+            yield field, value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if key not in NOT_PRINTED:
+                    yield from walk(f"{field}.{key}", item)
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                yield from walk(f"{field}[{index}]", item)
+
+    yield from walk("brochure", edition.brochure.model_dump(by_alias=True))
+    yield from walk("checklist", edition.checklist.model_dump(by_alias=True))
+    yield from walk("common.labels", edition.labels.model_dump(by_alias=True))
+    yield "common.disclaimer", edition.disclaimer
+    language = edition.language
+    for index, contact in enumerate(edition.emergency):
+        yield f"region.emergency.numbers[{index}]", contact.text
+    for group, views in (("crisis_lines", edition.crisis_lines),
+                         ("local_resources", edition.local_resources)):
+        for index, view in enumerate(views):
+            field = f"region.{group}[{index}]"
+            yield f"{field}.name.{language}", view.name
+            if view.notes:
+                yield f"{field}.notes.{language}", view.notes
+            for contact in view.contacts:
+                yield field, contact.text
+    clinic = edition.clinic
+    yield "clinic.name", clinic.name
+    yield from walk("clinic.address", clinic.address)
+    for name, contact in (("phone", clinic.phone), ("website", clinic.website),
+                          ("tty", clinic.tty), ("intake_email", clinic.intake_email)):
+        if contact:
+            yield f"clinic.{name}", contact.text
+    if clinic.hours:
+        yield "clinic.hours", clinic.hours
+
+
+def check_printable(edition: Edition) -> None:
+    """Every printed character must be one the shipped fonts have a glyph for: any other
+    would come out in whatever font the machine has, or as an empty box."""
+    from .fonts import covered_characters, describe, first_unprintable
+
+    covered = covered_characters()
+    for field, text in printed_texts(edition):
+        missing = first_unprintable(text, covered)
+        if missing:
+            raise edition.error(field, f"{describe(missing)} is not in the handout's fonts, "
+                                       f"so it cannot be printed; replace it (or add a font "
+                                       f"that has it to styles/fonts/)")
 
 
 def check_translation_covers(reference: Source, translation: Source) -> None:
@@ -518,6 +601,10 @@ def resolve_clinic(source: Source, clinic: Clinic, phones: PhoneBook, labels: La
         if not logo_path.is_file():
             raise source.error(("logo", "path"), f"'{clinic.logo.path}' does not exist "
                                                  f"(paths are relative to content/)")
+        try:
+            check_logo(logo_path)
+        except LogoError as exc:
+            raise source.error(("logo", "path"), f"'{clinic.logo.path}' {exc}") from None
         logo_src = logo_path.as_uri()
     if clinic.brand_color:
         try:

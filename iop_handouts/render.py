@@ -4,8 +4,11 @@ WeasyPrint is imported only when a PDF is made, so the CLI's --help stays fast.
 """
 
 import hashlib
+import logging
 import mimetypes
 import re
+import sys
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -20,7 +23,9 @@ from .content import Edition
 from .documents import DOCUMENTS
 from .errors import FitError, RenderError
 from .fit import check_fits, panel_boxes
-from .paths import CONTENT_DIR, STYLES_DIR, TEMPLATES_DIR
+from .fonts import only_shipped_fonts
+from .logos import print_ready
+from .paths import CONTENT_DIR, STYLES_DIR, TEMPLATES_DIR, display_path
 
 CRISIS_PARTIAL = "_crisis.html"
 # The office edition: tagged for screen readers (PDF/UA-1). The print-shop edition: PDF/X-4
@@ -53,6 +58,9 @@ class Renderer:
     content_dir: Path = CONTENT_DIR
     _font_config: object = field(default=None, init=False, repr=False)
     _parsed_css: dict = field(default_factory=dict, init=False, repr=False)
+    # What WeasyPrint reported while parsing each stylesheet: parsed once, reported with
+    # every document that uses it.
+    _css_problems: dict = field(default_factory=dict, init=False, repr=False)
     # @color-profile rules land here as their stylesheets are parsed; each render gets it.
     _color_profiles: dict = field(default_factory=dict, init=False, repr=False)
     _checked_templates: set = field(default_factory=set, init=False, repr=False)
@@ -151,16 +159,22 @@ class Renderer:
         (with its @import and @font-face) costs as much as laying out a simple page."""
         if path not in self._parsed_css:
             import weasyprint
-            self._parsed_css[path] = weasyprint.CSS(
-                filename=str(path), url_fetcher=fetcher, font_config=self.font_config,
-                color_profiles=self._color_profiles)
+            with weasyprint_problems() as problems:
+                self._parsed_css[path] = weasyprint.CSS(
+                    filename=str(path), url_fetcher=fetcher, font_config=self.font_config,
+                    color_profiles=self._color_profiles)
+            self._css_problems[path] = problems
         return self._parsed_css[path]
 
     @property
     def font_config(self):
+        """Fonts for every render: the shipped ones and nothing else (see fonts.py), so a
+        character they lack is never printed from a font that happens to be installed."""
         if self._font_config is None:
+            import_weasyprint()
             from weasyprint.text.fonts import FontConfiguration
-            self._font_config = FontConfiguration()
+            with only_shipped_fonts(self.styles_dir / "fonts"):
+                self._font_config = FontConfiguration()
         return self._font_config
 
     def pdf(self, document: str, edition: Edition, options: RenderOptions = RenderOptions(),
@@ -171,7 +185,11 @@ class Renderer:
     def pdf_and_pages(self, document: str, edition: Edition,
                       options: RenderOptions = RenderOptions(),
                       html: str | None = None) -> tuple[bytes, int]:
-        """Render one document; with no `html`, at the largest body size that fits."""
+        """Render one document; with no `html`, at the largest body size that fits.
+
+        Anything WeasyPrint reports on the way (an image it could not load, a CSS value it
+        ignored, a font it could not use) fails the document: WeasyPrint itself only logs
+        such problems and carries on, printing a handout with something missing."""
         import_weasyprint()
         from weasyprint.urls import FatalURLFetchingError
 
@@ -180,20 +198,37 @@ class Renderer:
             return edition.origin(element.get("data-field") or "") if element is not None \
                 else None
         try:
-            if html is None:
-                rendered, html = self._copyfit(document, edition, options, fetcher, where)
-            else:
-                rendered = self._layout(html, document, edition, options, fetcher)
-                check_fits(rendered, document, where)
-            identifier = self.identifier(html)
-            finisher = partial(_finish_pdf, identifier=identifier)
-            with font_timestamp(self.font_timestamp):
-                pdf = rendered.write_pdf(pdf_identifier=identifier, finisher=finisher,
-                                         **options.pdf_options(document))
-            return pdf, len(rendered.pages)
+            with weasyprint_problems() as problems:
+                if html is None:
+                    rendered, html = self._copyfit(document, edition, options, fetcher, where)
+                else:
+                    rendered = self._layout(html, document, edition, options, fetcher)
+                    check_fits(rendered, document, where)
+                identifier = self.identifier(html)
+                finisher = partial(_finish_pdf, identifier=identifier)
+                with font_timestamp(self.font_timestamp):
+                    pdf = rendered.write_pdf(pdf_identifier=identifier, finisher=finisher,
+                                             **options.pdf_options(document))
         except FatalURLFetchingError as exc:
             cause = exc.__cause__ or exc
             raise RenderError(f"{document}: {cause}") from None
+        problems = [problem for path in self.stylesheets(document, edition, options)
+                    for problem in self._css_problems.get(path, ())] + problems
+        if problems:
+            raise RenderError(self._reported(document, problems))
+        return pdf, len(rendered.pages)
+
+    def _reported(self, document: str, problems: list[str]) -> str:
+        """WeasyPrint's first message, in one line, with the project's folders named as a
+        person knows them rather than as file:// addresses."""
+        problems = list(dict.fromkeys(problems))  # copyfitting may lay a page out twice
+        first = " ".join(problems[0].split())
+        for folder in (self.templates_dir, self.styles_dir, self.content_dir):
+            first = first.replace(Path(folder).resolve().as_uri(), display_path(folder))
+        if len(first) > 300:
+            first = first[:300] + "..."
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return f"{document}: WeasyPrint reported: {first}{more}"
 
     # The fit found for a document is remembered by a hash of everything its layout depends
     # on (its HTML, the templates, stylesheets and fonts, this code, WeasyPrint's version),
@@ -333,6 +368,49 @@ def clinic_hint(edition: Edition) -> str:
     where = where.split(", field")[0]
     return (f"those panels also hold the clinic's {', '.join(parts)}: a shorter name, fewer "
             f"address lines or a shorter website address make room ({where})")
+
+
+# What WeasyPrint may log without anything being wrong with the document, each narrowly:
+# - where the system lacks HarfBuzz's subsetter (Debian: libharfbuzz-subset0), fonts are
+#   subset with fontTools instead, with a warning on every document; both give the same
+#   glyphs (and, with the font dates handed in, the same bytes: tests/test_package.py).
+HARMLESS_REPORTS = (
+    re.compile(r'Using fontTools instead of HarfBuzz-Subset for font "[^"]*"\. This will be '
+               r'unsupported in future versions of WeasyPrint\.'),
+)
+
+
+@contextmanager
+def weasyprint_problems():
+    """Collect the warnings and errors WeasyPrint logs (on the `weasyprint` logger and its
+    children) while the block runs; yields the list of their messages.
+
+    The handler is attached for the block only, and keeps only records made by this thread,
+    so renders in other threads (a web server's, say) do not mix. Build workers are
+    processes, each with its own logger. Progress messages are INFO and are not collected.
+    """
+    logger = logging.getLogger("weasyprint")
+    messages: list[str] = []
+    thread = threading.get_ident()
+
+    class Collector(logging.Handler):
+        def emit(self, record):
+            message = record.getMessage()
+            if record.thread == thread and not any(
+                    harmless.match(message) for harmless in HARMLESS_REPORTS):
+                messages.append(message)
+
+    collector = Collector(logging.WARNING)
+    # A program that quietened the logger (or the root logger) must not hide problems here.
+    level = logger.level
+    if logger.getEffectiveLevel() > logging.WARNING:
+        logger.setLevel(logging.WARNING)
+    logger.addHandler(collector)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(collector)
+        logger.setLevel(level)
 
 
 @contextmanager
@@ -536,6 +614,11 @@ def _only_imported(ast, name) -> bool:
 
 def import_weasyprint():
     try:
+        if "weasyprint" not in sys.modules:
+            # WeasyPrint loads a fontconfig configuration as it is imported, to check that
+            # fonts exist: let it load the small private one instead of every system font.
+            with only_shipped_fonts():
+                import weasyprint
         import weasyprint
     except OSError as exc:  # Pango or its friends are missing
         raise RenderError(
@@ -593,6 +676,8 @@ def ProjectFilesFetcher(allowed_dirs):
             if not path.is_file():
                 raise ForbiddenResource(f"'{path}' does not exist")
             mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type})
+            # A raster image (the clinic's logo) is embedded at print size, never larger.
+            data = print_ready(path) if mime_type == "image/png" else path.read_bytes()
+            return URLFetcherResponse(url, data, {"Content-Type": mime_type})
 
     return _Fetcher(fail_on_errors=True)
