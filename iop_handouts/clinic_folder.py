@@ -111,7 +111,11 @@ class Plan:
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-") or "clinic"
+    """'Clinique Érable' -> 'clinique-erable': accents dropped, for file names and ids."""
+    import unicodedata
+
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:40].strip("-") or "clinic"
 
 
 def national_regions(base: Path = CONTENT_DIR) -> dict[str, dict]:

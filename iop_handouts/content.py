@@ -355,7 +355,7 @@ def check_region_wording(source: Source, region: Region) -> None:
 
 # Content the handouts do not print: review records, section ids, the diagram's description
 # (its alt text, read out, never drawn) and flags.
-NOT_PRINTED = frozenset({"review", "id", "description", "current"})
+NOT_PRINTED = frozenset({"review", "id", "description", "current", "icons"})
 
 
 def printed_texts(edition: Edition):

@@ -40,6 +40,9 @@ DOCUMENTS: dict[str, Document] = {
                          text_field="brochure", subject_field="summary",
                          layouts=(("first-section-on-flap",), (), ("disclaimer-on-flap",),
                                   ("contact-on-flap",))),
+    # A long clinic name, address or website can make the header a line too long: then the
+    # header leaves out the address (the brochure has it).
     "checklist": Document("checklist", pages=1, min_body_points=12, body_sizes=(12,),
-                          text_field="checklist", subject_field="intro"),
+                          text_field="checklist", subject_field="intro",
+                          layouts=((), ("clinic-line-without-address",))),
 }

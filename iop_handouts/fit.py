@@ -37,9 +37,13 @@ def check_pages_and_panels(rendered, document: str) -> None:
         spilled = sections_on_pages(rendered.pages[expected:])
         names = ", ".join(f"'{name}'" for name in spilled[:4]) or "the content"
         plural = "s" if expected > 1 else ""
+        # Spilled from one panel (the checklist's page): copyfitting may make room there.
+        panels = {element.get("data-panel") for page in rendered.pages[expected:]
+                  for element, _ in panel_boxes(page._page_box)}
         raise FitError(f"text does not fit on {expected} page{plural}: "
                        f"{names} {'run' if len(spilled) > 1 else 'runs'} onto page "
-                       f"{expected + 1}; shorten the text there")
+                       f"{expected + 1}; shorten the text there",
+                       panel=panels.pop() if len(panels) == 1 else None)
     seen = set()
     for page in rendered.pages:
         for element, box in panel_boxes(page._page_box):

@@ -350,8 +350,9 @@ class Renderer:
 COPYFIT_MARGIN = 1.0
 
 # Panels whose room depends on the clinic's own details (the back cover, and the inside flap
-# that takes the disclaimer or the clinic's details when the back cover is full).
-MOVABLE_PANELS = ("back cover", "inside flap")
+# that takes the disclaimer or the clinic's details when the back cover is full; the
+# checklist's page, whose header holds them).
+MOVABLE_PANELS = ("back cover", "inside flap", "checklist page")
 
 
 def clinic_hint(edition: Edition) -> str:

@@ -138,6 +138,8 @@ def printed_strings(brochure: dict | None = None, checklist: dict | None = None)
         # The diagram's description is its alt text: in the tags, not on the page.
         brochure["levels_of_care"] = {k: v for k, v in brochure["levels_of_care"].items()
                                       if k != "description"}
+        # Icons are pictures beside the steps, named, not printed.
+        brochure["next_steps"] = {k: v for k, v in brochure["next_steps"].items() if k != "icons"}
         brochure["sections"] = [{k: v for k, v in section.items() if k not in ("review", "id")}
                                 for section in brochure["sections"]]
         strings += strings_in(brochure)

@@ -95,7 +95,7 @@ def test_a_clinic_in_ontario_gets_the_canadian_lines_in_english_and_french(tmp_p
     built = run_cli("build", "--doc", "checklist")
     assert built.exit_code == 0, built.output
     french = pdf_text(folder / "output" / region.stem / "fr" / "checklist.pdf")
-    assert "Clinique Érable" in french and "613-555-0142" in french
+    assert "Clinique Érable" in french and "(613) 555-0142" in french
 
 
 @pytest.mark.parametrize("flag, value, expected", [
