@@ -162,3 +162,22 @@ def test_the_shipped_editor_schemas_match_the_models():
     for name, schema in editor_schemas().items():
         shipped = json.loads((SCHEMAS_DIR / f"{name}.schema.json").read_text())
         assert shipped == json.loads(json.dumps(schema)), f"{name}.schema.json is out of date"
+
+
+def test_a_second_clinic_joins_the_first_in_its_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "network"
+    assert run_cli("init", folder, *TEXAS).exit_code == 0
+    settings = (folder / "iop-handouts.yaml").read_text()
+    monkeypatch.chdir(folder)
+    second = run_cli("init", "--name", "Hill Country Recovery", "--address", "9 Elm Road",
+                     "--address", "Kerrville, TX 78028", "--phone", "(830) 555-0199",
+                     "--country", "US", "--state", "TX", "--lang", "en")
+    assert second.exit_code == 0, second.output
+    assert (folder / "iop-handouts.yaml").read_text() == settings  # kept as it was
+    regions = run_cli("regions", "--json")
+    assert regions.exit_code == 0, regions.output
+    ids = [row["id"] for row in json.loads(regions.output)]
+    assert ids == ["us-tx-cedar-valley-health", "us-tx-hill-country-recovery"]
+    again = run_cli("init", "--name", "Hill Country Recovery", "--address", "1 Road",
+                    "--phone", "(830) 555-0199", "--country", "US")
+    assert again.exit_code == 2 and "already exists" in again.output
