@@ -97,6 +97,7 @@ def run_checks(content_dir: Path, output_dir: Path, styles_dir: Path, renderer=N
         check_region(report, region, today)
     for edition in editions:
         check_pdfs(report, edition, output_dir)
+        check_clinic_wording(report, edition, content)
     check_texts(report, editions, renderer)
     check_typography(report, styles_dir)
     check_reviews(report, content, {e.language for e in editions})
@@ -147,6 +148,18 @@ def check_region(report: Report, region, today: date) -> None:
             report.add("crisis.verified", "warning", where,
                        f"{name}: last verified {verified_on} ({age} days ago)",
                        f"check it against {source} before printing, update verified_on")
+
+
+def check_clinic_wording(report: Report, edition: Edition, content: ContentSet) -> None:
+    """Opening hours written once are printed as written in every language."""
+    _, region, _ = content.region(edition.region_id)
+    if edition.clinic.hours and not edition.clinic.hours_per_language \
+            and len(region.languages) > 1 and edition.language != region.languages[0]:
+        report.add("plain.translation", "warning", f"{edition.key}",
+                   f"the clinic's hours print as written ('{edition.clinic.hours}') in the "
+                   f"'{edition.language}' edition too",
+                   f"give them per language in the clinic file: hours: "
+                   f"{{{region.languages[0]}: \"...\", {edition.language}: \"...\"}}")
 
 
 def check_pdfs(report: Report, edition: Edition, output_dir: Path) -> None:

@@ -56,6 +56,7 @@ class ClinicView:
     logo_alt: str | None
     brand_color: str | None
     hours: str | None = None
+    hours_per_language: bool = False    # given per language, or one text for every edition
     intake_email: Contact | None = None
     tty: Contact | None = None
 
@@ -269,6 +270,7 @@ class ContentSet:
         if clinic.logo:
             files.append(clinic_root / clinic.logo.path)
 
+        check_lines_speak(region_source, region, language)
         emergency = tuple(
             phones.contact(region_source, ("emergency", "numbers", i), number, labels.call)
             for i, number in enumerate(region.emergency.numbers))
@@ -412,6 +414,21 @@ def check_printable(edition: Edition) -> None:
             raise edition.error(field, f"{describe(missing)} is not in the handout's fonts, "
                                        f"so it cannot be printed; replace it (or add a font "
                                        f"that has it to styles/fonts/)")
+
+
+def check_lines_speak(source: Source, region: Region, language: str) -> None:
+    """A language a region adds must be one its crisis lines are worded in. When the lines
+    come from another file (the national region a clinic's extends), the mistake is the
+    added language, so that is where the error points."""
+    languages_file = source.origin_of(("languages",))[0]
+    for index, line in enumerate(region.crisis_lines):
+        lines_file = source.origin_of(("crisis_lines", index, "name"))[0]
+        if language not in line.name and lines_file != languages_file:
+            from .paths import display_path
+            raise source.error(("languages",),
+                               f"'{language}' cannot be printed: the crisis lines (from "
+                               f"{display_path(lines_file)}) are worded in "
+                               f"{', '.join(line.name)} only; remove '{language}' here")
 
 
 def check_translation_covers(reference: Source, translation: Source) -> None:
@@ -621,6 +638,7 @@ def resolve_clinic(source: Source, clinic: Clinic, phones: PhoneBook, labels: La
         name=clinic.name, address=tuple(clinic.address), phone=phone, website=website,
         logo_src=logo_src, logo_alt=clinic.logo.alt if clinic.logo else None,
         brand_color=clinic.brand_color, hours=hours, intake_email=intake_email, tty=tty,
+        hours_per_language=isinstance(clinic.hours, dict),
     )
 
 

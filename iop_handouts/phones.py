@@ -52,7 +52,7 @@ class PhoneBook:
             parsed = phonenumbers.parse(number, self.country)
         except phonenumbers.NumberParseException:
             parsed = None
-        if parsed is None or not phonenumbers.is_valid_number(parsed):
+        if parsed is None or not self._valid_here(parsed):
             hint = (" (a short code must be listed in the region's short_codes)"
                     if len(number_digits) <= 6 else "")
             raise source.error(location, f"'{number}' is not a valid phone number for "
@@ -63,6 +63,16 @@ class PhoneBook:
         text = display or phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
         e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
         return Contact(label, text, f"{scheme}:{e164}", kind)
+
+    def _valid_here(self, parsed) -> bool:
+        """Valid in this country: a Texas number is a valid number, but not an Ottawa
+        clinic's. Toll-free numbers are shared by the countries of one numbering plan
+        (1-866 serves Canada and the US alike)."""
+        if phonenumbers.is_valid_number_for_region(parsed, self.country):
+            return True
+        return (phonenumbers.is_valid_number(parsed)
+                and parsed.country_code == phonenumbers.country_code_for_region(self.country)
+                and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.TOLL_FREE)
 
     def _prefixes(self, country_code: int) -> tuple[str, ...]:
         """What may come before the national number in a printed form: nothing, the national

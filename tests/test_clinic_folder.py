@@ -181,3 +181,32 @@ def test_a_second_clinic_joins_the_first_in_its_folder(tmp_path, monkeypatch):
     again = run_cli("init", "--name", "Hill Country Recovery", "--address", "1 Road",
                     "--phone", "(830) 555-0199", "--country", "US")
     assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_a_language_the_national_lines_lack_is_named_in_the_clinics_region(texas, tmp_path):
+    folder = tmp_path / "copy"
+    shutil.copytree(texas[0], folder, ignore=shutil.ignore_patterns("output"))
+    region = folder / f"regions/{TEXAS_REGION}.yaml"
+    region.write_text(region.read_text().replace("languages: [en, es]", "languages: [en, es, fr]"))
+    result = run_cli("build", "--content", folder, "--lang", "fr", "--out", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert (f"regions/{TEXAS_REGION}.yaml, line 8, field 'languages': 'fr' cannot be printed: "
+            "the crisis lines (from content/regions/us.yaml) are worded in en, es only") \
+        in result.output
+
+
+def test_hours_written_once_are_flagged_in_the_other_languages(texas, monkeypatch):
+    folder, _ = texas
+    monkeypatch.chdir(folder)
+    result = run_cli("check", "--json")
+    found = [f for f in json.loads(result.output)["findings"] if f["rule"] == "plain.translation"]
+    assert [(f["where"], f["severity"]) for f in found] == [(f"{TEXAS_REGION}/es", "warning")]
+
+
+def test_a_phone_number_must_be_of_the_clinics_country(tmp_path):
+    """A Texas number is a valid number, but not for a clinic in Ottawa."""
+    args = list(ONTARIO)
+    args[args.index("--phone") + 1] = "(512) 555-0100"
+    result = run_cli("init", tmp_path / "clinic", *args)
+    assert result.exit_code == 2
+    assert "phone: '(512) 555-0100' is not a valid phone number for CA" in result.output
