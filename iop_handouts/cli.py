@@ -33,6 +33,9 @@ def input_error(exc: Exception) -> InputError:
 def edition_filters(verb: str):
     """--region and --lang, shared by the commands that work on editions."""
     def decorate(command):
+        command = click.option("--clinic", "clinics", multiple=True, metavar="ID",
+                               help=f"{verb} only this clinic's regions (repeatable), by the "
+                                    f"name of its file in clinics/.")(command)
         command = click.option("--lang", "languages", multiple=True, metavar="CODE",
                                help=f"{verb} only this language (repeatable), e.g. en, es, fr.")(command)
         return click.option("--region", "regions", multiple=True, metavar="ID",
@@ -78,7 +81,22 @@ class Workspace:
                           else DEFAULT_OUTPUT_DIR)
         self.output_dir = Path(output_dir)
 
-    def regions(self, given=()) -> tuple[str, ...]:
+    def regions(self, given=(), clinics=()) -> tuple[str, ...]:
+        """The regions asked for: by --region, by --clinic (a network's folder holds many
+        clinics), else the settings' default (empty: all)."""
+        if clinics:
+            content = self.content()
+            by_clinic = {}
+            for region_id in content.region_ids():
+                try:
+                    by_clinic.setdefault(content.region(region_id)[1].clinic, []).append(region_id)
+                except HandoutError:
+                    continue  # reported when it is built
+            unknown = [c for c in clinics if c not in by_clinic]
+            if unknown:
+                raise InputError(f"no region prints the clinic '{unknown[0]}' (clinics: "
+                                 f"{', '.join(sorted(by_clinic))})")
+            given = tuple(given) + tuple(r for c in clinics for r in by_clinic[c])
         return tuple(given) or tuple(self.settings.regions if self.settings else ())
 
     def languages(self, given=()) -> tuple[str, ...]:
@@ -132,8 +150,8 @@ def main():
               help="Also make the print-shop edition (PDF/X-4, CMYK, bleed and crop marks) "
                    "beside each office PDF, e.g. brochure-print.pdf.")
 @content_option
-def build(regions, languages, documents, jobs, force, output_dir, write_html, fold_marks,
-          print_shop, content_dir):
+def build(regions, languages, clinics, documents, jobs, force, output_dir, write_html,
+          fold_marks, print_shop, content_dir):
     """Build the brochure and checklist PDFs for every region and language.
 
     Only what changed since the last build is rendered; --force renders everything.
@@ -151,8 +169,8 @@ def build(regions, languages, documents, jobs, force, output_dir, write_html, fo
 
     space = Workspace(content_dir, output_dir)
     request = BuildRequest(content_dir=space.content_dir, output_dir=space.output_dir,
-                           regions=space.regions(regions), languages=space.languages(languages),
-                           documents=documents, jobs=jobs, force=force, write_html=write_html,
+                           regions=space.regions(regions, clinics),
+                           languages=space.languages(languages), documents=documents, jobs=jobs, force=force, write_html=write_html,
                            options=RenderOptions(fold_marks, print_shop))
     code = run_build(request)
     if code:
@@ -413,7 +431,7 @@ def delivery_line(delivery) -> str:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @output_option("Folder of the built PDFs to read.")
 @content_option
-def check(regions, languages, as_json, strict, output_dir, content_dir):
+def check(regions, languages, clinics, as_json, strict, output_dir, content_dir):
     """Check that the content is safe to print.
 
     Crisis lines (present, open 24/7, sourced, verified in the last 180/365 days, valid
@@ -434,7 +452,7 @@ def check(regions, languages, as_json, strict, output_dir, content_dir):
     from .render import Renderer
 
     space = Workspace(content_dir, output_dir)
-    regions, languages = space.regions(regions), space.languages(languages)
+    regions, languages = space.regions(regions, clinics), space.languages(languages)
     content = space.content()
     known = content.region_ids()
     for region_id in regions:
@@ -506,7 +524,7 @@ def preview(output_dir, content_dir):
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Documents rendered at once. Default: the number of CPUs.")
 @content_option
-def watch(regions, languages, output_dir, jobs, content_dir):
+def watch(regions, languages, clinics, output_dir, jobs, content_dir):
     """Rebuild the affected handouts whenever content, templates or styles change.
 
     Prints what it rebuilt and any content error, and keeps watching. Ctrl-C stops it.
@@ -524,8 +542,8 @@ def watch(regions, languages, output_dir, jobs, content_dir):
     space = Workspace(content_dir, output_dir)
     space.content()
     request = BuildRequest(content_dir=space.content_dir, output_dir=space.output_dir,
-                           regions=space.regions(regions), languages=space.languages(languages),
-                           jobs=jobs)
+                           regions=space.regions(regions, clinics),
+                           languages=space.languages(languages), jobs=jobs)
     folders = [space.content_dir, TEMPLATES_DIR, STYLES_DIR]
     if run_build(request) == EXIT_INTERRUPTED:
         click.echo("Stopped watching.")

@@ -178,6 +178,12 @@ def test_a_second_clinic_joins_the_first_in_its_folder(tmp_path, monkeypatch):
     assert regions.exit_code == 0, regions.output
     ids = [row["id"] for row in json.loads(regions.output)]
     assert ids == ["us-tx-cedar-valley-health", "us-tx-hill-country-recovery"]
+    one = run_cli("check", "--clinic", "hill-country-recovery", "--json")
+    wheres = {f["where"] for f in json.loads(one.output)["findings"]}
+    assert not any("cedar-valley" in where for where in wheres), wheres
+    wrong = run_cli("build", "--clinic", "nope")
+    assert wrong.exit_code == 2 and "no region prints the clinic 'nope' (clinics: " \
+        "cedar-valley-health, hill-country-recovery)" in wrong.output
     again = run_cli("init", "--name", "Hill Country Recovery", "--address", "1 Road",
                     "--phone", "(830) 555-0199", "--country", "US")
     assert again.exit_code == 2 and "already exists" in again.output

@@ -2,6 +2,7 @@
 outside its environment, and the wheel installed on its own, run from an empty folder."""
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -97,6 +98,21 @@ def test_the_wheel_works_from_an_empty_folder(tmp_path):
         done = run(*args)
         assert done.returncode == 0 and "Traceback" not in done.stderr, (args, done.stderr)
     assert (empty / "output/index.html").is_file()
+    # A clinic in Texas (en, es) and one in Ontario (en, fr) set themselves up with init and
+    # run every command in their folders, the national content coming from the package.
+    for name, place in (("Cedar Valley Health", ("--phone", "(512) 555-0100", "--country", "US",
+                                                 "--state", "TX", "--lang", "en", "--lang", "es")),
+                        ("Maple Grove Health", ("--phone", "(613) 555-0142", "--country", "CA",
+                                                "--state", "ON", "--lang", "en", "--lang", "fr"))):
+        folder = name.split()[0].lower()
+        made = run("init", folder, "--name", name, "--address", "1 Main Street", *place)
+        assert made.returncode == 0, made.stdout + made.stderr
+        clinic = empty / folder
+        for args in (("build",), ("check",), ("email", "--to", "ana@example.org", "--dry-run")):
+            done = subprocess.run([command, *args], cwd=clinic, capture_output=True, text=True)
+            assert done.returncode == 0 and "Traceback" not in done.stderr, (args, done.stderr)
+        assert len(list((clinic / "output").rglob("*.pdf"))) == 4
+        assert json.loads((clinic / "schemas/clinic.schema.json").read_text())["type"] == "object"
     # Nothing was written into the installed package.
     site = next((environment / "lib").glob("python3*/site-packages/iop_handouts"))
     assert not list(site.rglob("output")) and not list(site.rglob("*.pdf"))
