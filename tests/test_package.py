@@ -105,7 +105,8 @@ def test_the_wheel_works_from_an_empty_folder(tmp_path):
                         ("Maple Grove Health", ("--phone", "(613) 555-0142", "--country", "CA",
                                                 "--state", "ON", "--lang", "en", "--lang", "fr"))):
         folder = name.split()[0].lower()
-        made = run("init", folder, "--name", name, "--address", "1 Main Street", *place)
+        made = run("init", folder, "--name", name, "--address", "1 Main Street",
+                   "--website", f"{folder}.example.org", *place)
         assert made.returncode == 0, made.stdout + made.stderr
         clinic = empty / folder
         for args in (("build",), ("check",), ("email", "--to", "ana@example.org", "--dry-run")):
