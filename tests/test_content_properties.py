@@ -46,3 +46,21 @@ def test_a_list_or_group_as_a_field_name_is_one_line(content, tmp_path, key):
     assert build_error(content, tmp_path) == (
         f"Error: {path}, line {len(text.splitlines()) + 1}: a field name must be a word, not "
         f"a list or a group of fields [us/en]")
+
+
+
+@pytest.mark.parametrize("language, document, problem", [
+    ("en", "brocure", "field 'content.en.brocure': no document 'brocure'; wording can go over: "
+                      "common, brochure, checklist, email"),
+    ("sp", "brochure", "field 'content.sp': there is no 'sp' text in content/ (no "
+                       "common.sp.yaml)"),
+], ids=["document", "language"])
+def test_region_wording_over_a_misspelt_document_or_language_is_refused(
+        content, tmp_path, language, document, problem):
+    """The wording was left out of the handouts, and the build said nothing."""
+    path = content / REGION
+    path.write_text(path.read_text(encoding="utf-8")
+                    + f"content:\n  {language}:\n    {document}:\n      title: Our IOP\n",
+                    encoding="utf-8")
+    line = line_of(path, f"{document}:" if document == "brocure" else f"  {language}:")
+    assert build_error(content, tmp_path) == f"Error: {path}, line {line}, {problem} [us]"
