@@ -25,9 +25,12 @@ MAX_DEPTH = 32
 MAX_ALIASES = 100
 MAX_EXPANDED_NODES = 50_000
 # Characters a person cannot see, or that reorder what is printed ("988" shown as "889"):
-# C0 and C1 controls (tab and newline aside), zero-width and direction marks, bidi embeddings,
-# overrides and isolates, and the byte-order mark.
-INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
+# C0 and C1 controls (tab and newline aside), the soft hyphen (pasted from a word processor;
+# the stylesheets hyphenate by themselves, and in a number or beside one it made the crisis
+# box fail to fit), zero-width and direction marks, the line and paragraph separators (a line
+# break no one sees, even inside a number), bidi embeddings, overrides and isolates, and the
+# byte-order mark.
+INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u200b-\u200f\u2028-\u202e"
                        "\u2066-\u2069\ufeff]")
 
 

@@ -64,3 +64,18 @@ def test_region_wording_over_a_misspelt_document_or_language_is_refused(
                     encoding="utf-8")
     line = line_of(path, f"{document}:" if document == "brocure" else f"  {language}:")
     assert build_error(content, tmp_path) == f"Error: {path}, line {line}, {problem} [us]"
+
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\xad"],
+                         ids=["line-separator", "paragraph-separator", "soft-hyphen"])
+def test_an_unseen_break_in_a_number_is_refused(content, tmp_path, separator):
+    """A line or paragraph separator broke a number across lines or printed as an empty box;
+    a soft hyphen made the crisis box "cut off at the bottom", blaming the clinic's text."""
+    path = content / REGION
+    edit(path, 'display: "1-800-662-4357"', f'display: "1-800-{separator}662-4357"')
+    number = line_of(path, 'display: "1-800-')
+    assert build_error(content, tmp_path).endswith(
+        f"line {number}, field 'crisis_lines[2].reach[0].display': holds the invisible or "
+        f"control character U+{ord(separator):04X}, which can hide or reorder what is printed; "
+        f"delete it and retype the text [us]")
