@@ -79,3 +79,11 @@ def test_an_unseen_break_in_a_number_is_refused(content, tmp_path, separator):
         f"line {number}, field 'crisis_lines[2].reach[0].display': holds the invisible or "
         f"control character U+{ord(separator):04X}, which can hide or reorder what is printed; "
         f"delete it and retype the text [us]")
+
+
+def test_an_error_quoting_a_line_break_is_still_one_line(content, tmp_path):
+    path = content / REGION
+    edit(path, 'number: "1-800-662-4357"', 'number: "1-800\\n-662-4357z"')
+    assert build_error(content, tmp_path).endswith(
+        "field 'crisis_lines[2].reach[0].number': '1-800\\n-662-4357z' is not a valid phone "
+        "number for US [us/en]")
