@@ -21,8 +21,20 @@ EXIT_INTERRUPTED = 130
 PASSWORD_VARIABLE = "IOP_SMTP_PASSWORD"
 
 
+# Every character Python or a log reader may take for the end of a line, shown escaped.
+LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+def one_line(message: str) -> str:
+    """An error is one line, even when it quotes a value with a line break in it ("98\n8")."""
+    return message.translate(LINE_BREAKS)
+
+
 class InputError(click.ClickException):
     exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str):
+        super().__init__(one_line(message))
 
 
 def input_error(exc: Exception) -> InputError:
@@ -197,7 +209,7 @@ def run_build(request, quiet_up_to_date: bool = False) -> int:
         return summary.exit_code
     report_content_failures(summary.content_failures)
     for result in summary.failures:
-        click.echo(f"Error: {result.job.name}: {result.error}", err=True)
+        click.echo(f"Error: {result.job.name}: {one_line(result.error)}", err=True)
     if summary.nothing_to_do:
         count = summary.up_to_date_count or summary.count("up to date")
         click.echo(f"Nothing to do: all {count} PDFs are up to date (use --force to rebuild).")
@@ -249,7 +261,7 @@ def report_content_failures(failures):
         for message in error_lines(error):
             grouped.setdefault(message, []).append(edition)
     for message, editions in grouped.items():
-        click.echo(f"Error: {message} [{', '.join(editions)}]", err=True)
+        click.echo(f"Error: {one_line(message)} [{', '.join(editions)}]", err=True)
 
 
 @cli.command()

@@ -25,9 +25,12 @@ MAX_DEPTH = 32
 MAX_ALIASES = 100
 MAX_EXPANDED_NODES = 50_000
 # Characters a person cannot see, or that reorder what is printed ("988" shown as "889"):
-# C0 and C1 controls (tab and newline aside), zero-width and direction marks, bidi embeddings,
-# overrides and isolates, and the byte-order mark.
-INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
+# C0 and C1 controls (tab and newline aside), the soft hyphen (pasted from a word processor;
+# the stylesheets hyphenate by themselves, and in a number or beside one it made the crisis
+# box fail to fit), zero-width and direction marks, the line and paragraph separators (a line
+# break no one sees, even inside a number), bidi embeddings, overrides and isolates, and the
+# byte-order mark.
+INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u200b-\u200f\u2028-\u202e"
                        "\u2066-\u2069\ufeff]")
 
 
@@ -264,12 +267,17 @@ def _map_lines(path: Path, node: yaml.Node, location: Location, origins: dict) -
                                      f"U+{ord(found.group()):04X}, which can hide or reorder "
                                      f"what is printed; delete it and retype the text",
                                node.start_mark.line + 1, format_location(location))
+        _check_scalar(path, node, location)
     elif isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value
             line = key_node.start_mark.line + 1
-            if isinstance(key_node, yaml.ScalarNode) and INVISIBLE.search(key):
+            if not isinstance(key_node, yaml.ScalarNode):
+                # "[a, b]: 1" or "? {a: 1}" is valid YAML, but no field is named that way.
+                raise ContentError(path, "a field name must be a word, not a list or a "
+                                         "group of fields", line, format_location(location))
+            if INVISIBLE.search(key):
                 raise ContentError(path, "a field name holds an invisible or control "
                                          "character; retype it", line)
             if key in seen:
@@ -282,3 +290,26 @@ def _map_lines(path: Path, node: yaml.Node, location: Location, origins: dict) -
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _map_lines(path, item, location + (index,), origins)
+
+
+# What YAML reads a value as, other than text, in the words of an error message.
+SCALAR_KINDS = {
+    "tag:yaml.org,2002:timestamp": "a date (write it as YYYY-MM-DD, a real day)",
+    "tag:yaml.org,2002:int": "a whole number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true or false",
+}
+
+
+def _check_scalar(path: Path, node: yaml.ScalarNode, location: Location) -> None:
+    """Read a value YAML takes for a date, a number or true/false, as the whole file will be
+    read: PyYAML raises plain Python errors for one it cannot read ("2026-02-30", "!!int x"),
+    which would otherwise surface as a traceback with no file or line."""
+    if node.tag == yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG:
+        return  # text: nothing to read
+    try:
+        yaml.constructor.SafeConstructor().construct_object(node)
+    except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError):
+        kind = SCALAR_KINDS.get(node.tag, f"the type {node.tag.rsplit(':', 1)[-1]}")
+        raise ContentError(path, f"'{node.value}' cannot be read as {kind}",
+                           node.start_mark.line + 1, format_location(location)) from None
