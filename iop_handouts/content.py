@@ -176,7 +176,6 @@ class ContentSet:
                 raise ContentError(path, f"no such region '{region_id}' (known regions: {known})")
             source, files = self._region_chain(region_id, ())
             region = validate(source, Region)
-            check_region_wording(source, region, self.content_dir)
             if region.id != region_id:
                 raise source.error(("id",), f"is '{region.id}' but the file is named "
                                             f"'{region_id}.yaml'; make them match")
@@ -453,22 +452,6 @@ def check_translation_covers(reference: Source, translation: Source) -> None:
             for index, (r, t) in enumerate(zip(ref, tra)):
                 walk(r, t, location + (index,))
     walk(reference.data, translation.data, ())
-
-
-def check_region_wording(source: Source, region: Region, content_dir: Path) -> None:
-    """A region's wording must go over a language and a document there is: wording put over
-    a misspelt one ("brocure") would be left out of the handouts without a word. Languages
-    are checked against content/, not the region's own list, since a region inherits its
-    parent's wording for languages it may not have."""
-    for language, documents in region.content.items():
-        if not (content_dir / f"common.{language}.yaml").exists():
-            raise source.error(("content", language), f"there is no '{language}' text in "
-                                                      f"content/ (no common.{language}.yaml)")
-        for name in documents:
-            if name not in TEXT_FILES:
-                raise source.error(("content", language, name),
-                                   f"no document '{name}'; wording can go over: "
-                                   f"{', '.join(TEXT_FILES)}")
 
 
 def check_brochure_sections(source: Source, brochure: Brochure) -> None:
