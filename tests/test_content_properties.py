@@ -303,9 +303,7 @@ def check_crisis_numbers(content: Path, pdf: Path) -> None:
 # font has (it was drawn as an empty box).
 # A panel or page that overflows (fit.py's check_pages_and_panels) is reported by its panel
 # and section ("text does not fit in the front cover: section 'front cover' is cut off"),
-# never by the file and field that made it overflow; and the checklist's one-line clinic
-# contact (templates/_blocks.html) names no field, so clinic text too wide for it is reported
-# without its file.
+# never by the file and field that made it overflow.
 KNOWN_UNNAMED_FIT = "known: a fit error names no file"
 UNNAMED_FIT = re.compile(r"Error: us/en/\w+: text does not fit (on \d+ pages?|in the [\w ]+): ")
 
