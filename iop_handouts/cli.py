@@ -527,7 +527,10 @@ def preview(output_dir, content_dir):
         raise click.ClickException(str(exc)) from None
     for pdf in drawn:
         click.echo(f"drew {display_path(pdf)}")
-    click.echo(f"{len(drawn)} PDF(s) drawn; catalog: {display_path(index)}")
+    if drawn:
+        click.echo(f"{len(drawn)} PDF(s) drawn; catalog: {display_path(index)}")
+    else:
+        click.echo(f"Every page image is up to date; catalog: {display_path(index)}")
 
 
 @cli.command()

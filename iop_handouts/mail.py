@@ -220,8 +220,9 @@ def attachments_for(edition: Edition, pdf_paths: dict[str, Path]) -> list[Attach
 
 
 def readable_filename(title: str) -> str:
-    """'Choosing an IOP program' -> 'Choosing an IOP program.pdf' (safe on every system)."""
-    name = re.sub(r'[\\/:*?"<>|()]+', "", title)
+    """'Intensive Outpatient Program (IOP)' -> 'Intensive Outpatient Program (IOP).pdf': the
+    title as written, less the characters some systems refuse in a file name."""
+    name = re.sub(r'[\\/:*?"<>|]+', "", title)
     return re.sub(r"\s+", " ", name).strip() + ".pdf"
 
 

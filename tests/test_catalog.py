@@ -60,7 +60,7 @@ def test_thumbnails_are_redrawn_only_when_their_pdf_changed(catalog, content, tm
     out = tmp_path / "out"
     shutil.copytree(catalog, out)
     first = run_cli("preview", "--out", out)
-    assert "0 PDF(s) drawn" in first.output
+    assert "Every page image is up to date" in first.output
     thumbnail = out / "nz/en/brochure-page1.png"
     before = thumbnail.stat().st_mtime_ns
     untouched = (out / "au/en/brochure-page1.png").stat().st_mtime_ns
@@ -71,7 +71,7 @@ def test_thumbnails_are_redrawn_only_when_their_pdf_changed(catalog, content, tm
     assert thumbnail.stat().st_mtime_ns != before
     assert (out / "au/en/brochure-page1.png").stat().st_mtime_ns == untouched
     again = run_cli("preview", "--out", out, "--content", content)
-    assert "0 PDF(s) drawn" in again.output
+    assert "Every page image is up to date" in again.output
 
 
 def test_catalog_lists_every_edition_with_working_relative_links(catalog):

@@ -167,7 +167,7 @@ def test_dry_run_lists_who_gets_what_and_sends_nothing(output):
                   "--dry-run")
     assert result.exit_code == 0
     assert result.output.count("would send") == 2
-    assert "Intensive Outpatient Program IOP.pdf (" in result.output and "KB" in result.output
+    assert "Intensive Outpatient Program (IOP).pdf (" in result.output and "KB" in result.output
     assert not (output / "outbox").exists() and not (output / "send-log.jsonl").exists()
 
 
