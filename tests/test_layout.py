@@ -223,6 +223,19 @@ def test_the_checklist_is_a_fillable_grid_for_three_programs(built):
             note = fields[f"notes-{q}-program-{n}"]
             assert note["/FT"] == "/Tx" and item.topic in note["/TU"]
     assert {f"program-{n}-name" for n in (1, 2, 3)} <= set(fields)
+    # Each text field is at least as tall as the text typed into it (its /DA size), so
+    # nothing typed is clipped; each check box is a usable size.
+    for annotation in PdfReader(built / "us/en/checklist.pdf").pages[0]["/Annots"]:
+        annotation = annotation.get_object()
+        if annotation["/Subtype"] != "/Widget":
+            continue   # a link
+        x1, y1, x2, y2 = (float(v) for v in annotation["/Rect"])
+        field = annotation if "/FT" in annotation else annotation["/Parent"].get_object()
+        if field["/FT"] == "/Tx":
+            size = float(re.search(r"([\d.]+) Tf", str(annotation["/DA"]))[1])
+            assert abs(y2 - y1) >= size and abs(x2 - x1) >= 0.9 * POINTS_PER_INCH, field["/T"]
+        else:
+            assert abs(y2 - y1) >= 10 and abs(x2 - x1) >= 10, field["/T"]
     tags = [str(e.get("/S")) for e in struct_elements(PdfReader(built / "us/en/checklist.pdf"))]
     assert "/Table" in tags and tags.count("/TR") == len(questions) + 1
     [report] = outloud_reports([built / "us/en/checklist.pdf"])
