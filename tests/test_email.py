@@ -139,7 +139,7 @@ def test_outbox_messages_carry_the_pdfs_and_the_crisis_lines(output):
         readable_filename(edition.checklist.title): (output / "us/es/checklist.pdf").read_bytes(),
     }
     assert readable_filename(edition.brochure.title) == \
-        "Programa intensivo ambulatorio IOP.pdf"
+        "Programa intensivo ambulatorio (IOP).pdf"
 
 
 def test_html_body_loads_nothing_from_anywhere(output):
