@@ -27,11 +27,12 @@ def check_fits(rendered, document: str, where=None) -> None:
     that overflows at the bottom or is cut short, or, in either direction, text past the
     safe area, across a fold or out of its box. `where(element)` names the content file,
     line and field behind an element, when it can."""
-    check_pages_and_panels(rendered, document)
-    check_bounds(rendered, where or (lambda element: None))
+    where = where or (lambda element: None)
+    check_pages_and_panels(rendered, document, where)
+    check_bounds(rendered, where)
 
 
-def check_pages_and_panels(rendered, document: str) -> None:
+def check_pages_and_panels(rendered, document: str, where=lambda element: None) -> None:
     expected = DOCUMENTS[document].pages
     if len(rendered.pages) > expected:
         spilled = sections_on_pages(rendered.pages[expected:])
@@ -64,7 +65,14 @@ def check_pages_and_panels(rendered, document: str) -> None:
                                           f"{overflow / PX_PER_MM:.0f} mm past the bottom")
             cut = first_section_cut_short(element, texts)
             if cut:
-                raise _does_not_fit(name, f"section '{cut}' is cut off at the bottom")
+                section, field_element = cut
+                named = where(field_element) if field_element is not None else None
+                # The printed field that did not fit, when one is known: its file and line.
+                what = f"{named} is cut off at the bottom" if named else \
+                    f"section '{section}' is cut off at the bottom"
+                raise FitError(f"text does not fit in the {name}: {what}; shorten it", panel=name,
+                               field=field_element.get("data-field")
+                               if field_element is not None else None)
 
 
 def _does_not_fit(panel: str, what: str) -> FitError:
@@ -89,36 +97,57 @@ def panel_boxes(page_box) -> list:
     return found
 
 
-def first_section_cut_short(panel_element, texts) -> str | None:
-    """The first section in the panel whose text was not all laid out.
+def first_section_cut_short(panel_element, texts):
+    """(section, element) for the first section in the panel whose text was not all laid
+    out, with the first element naming a printed field (data-field) that lost text, if any.
 
     WeasyPrint stops laying out a fixed-height box at the bottom of the page and drops the
     rest without a word; comparing the text in the HTML with the text laid out is the one
     check that cannot be fooled by how the panel is positioned."""
     expected: dict[str, int] = {}
     owner_of = {}
+    field_of = {}           # element id -> the nearest element naming a printed field
+    expected_in: dict[int, int] = {}
+    fields = {}
 
-    def count(element, section):
+    def count(element, section, field):
         if str(element.tag).startswith(SVG):
             return  # an SVG's <title> is its alt text, not text laid out on the page
         if element.get("data-section"):
             section = element.get("data-section")
+        if element.get("data-field"):
+            field = element
+            fields[id(field)] = field
         owner_of[id(element)] = section
+        field_of[id(element)] = field
         if element.text:
             expected[section] = expected.get(section, 0) + _length(element.text)
+            if field is not None:
+                expected_in[id(field)] = expected_in.get(id(field), 0) + _length(element.text)
         for child in element:
-            count(child, section)
+            count(child, section, field)
             if child.tail and not str(element.tag).startswith(SVG):  # text after a child belongs to this element's section
                 expected[section] = expected.get(section, 0) + _length(child.tail)
-    count(panel_element, panel_element.get("data-panel"))
+                if field is not None:
+                    expected_in[id(field)] = expected_in.get(id(field), 0) + _length(child.tail)
+    count(panel_element, panel_element.get("data-panel"), None)
 
     laid_out: dict[str, int] = {}
+    laid_out_in: dict[int, int] = {}
     for _, box in texts:
         if type(box).__name__ == "TextBox" and id(box.element) in owner_of:
             section = owner_of[id(box.element)]
             laid_out[section] = laid_out.get(section, 0) + _length(box.text)
-    return next((section for section, length in expected.items()
-                 if laid_out.get(section, 0) < length), None)
+            field = field_of[id(box.element)]
+            if field is not None:
+                laid_out_in[id(field)] = laid_out_in.get(id(field), 0) + _length(box.text)
+    section = next((section for section, length in expected.items()
+                    if laid_out.get(section, 0) < length), None)
+    if section is None:
+        return None
+    short = next((fields[key] for key, length in expected_in.items()
+                  if laid_out_in.get(key, 0) < length), None)
+    return section, short
 
 
 def sections_on_pages(pages) -> list[str]:

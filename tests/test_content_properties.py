@@ -301,9 +301,9 @@ def check_crisis_numbers(content: Path, pdf: Path) -> None:
 # Fixed since they were found, and now asserted: a printed number with digits run on
 # ("91-800-662-4357") or a letter inside a short code ("98a8"), and a character no shipped
 # font has (it was drawn as an empty box).
-# A panel or page that overflows (fit.py's check_pages_and_panels) is reported by its panel
-# and section ("text does not fit in the front cover: section 'front cover' is cut off"),
-# never by the file and field that made it overflow.
+# A document that runs onto an extra page (fit.py's check_pages_and_panels) is reported by
+# its panels and sections, not the file and field that made it overflow; a panel cut off at
+# the bottom names its field when one lost text, its section otherwise.
 KNOWN_UNNAMED_FIT = "known: a fit error names no file"
 UNNAMED_FIT = re.compile(r"Error: us/en/\w+: text does not fit (on \d+ pages?|in the [\w ]+): ")
 
@@ -495,8 +495,7 @@ def test_text_the_font_cannot_show_is_refused(content, tmp_path):
 
 @pytest.mark.parametrize("file, old, document, added, field", [
     pytest.param("brochure.en.yaml", 'summary: "', "brochure", "help " * 300, "summary",
-                 marks=pytest.mark.xfail(strict=True, reason="a panel cut off at the bottom "
-                                                             "names no file"), id="cover"),
+                 id="cover"),
     pytest.param(CLINIC, 'name: "', "checklist", "W" * 100, "name",
                  id="checklist-clinic-line"),   # the one-line clinic contact
 ])
