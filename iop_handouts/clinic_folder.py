@@ -107,6 +107,7 @@ class Plan:
     region_id: str
     base_region: str
     languages: tuple[str, ...]
+    short_codes: tuple[str, ...]    # the base region's, which a relay number's 711 joins
     answers: ClinicAnswers
 
 
@@ -188,7 +189,7 @@ def check_answers(answers: ClinicAnswers, base: Path = CONTENT_DIR) -> Plan:
         number = getattr(answers, name)
         if number:
             try:
-                phones.contact(_AnswerSource(name), (name,), number, name)
+                phones.contact(_AnswerSource(), (name,), number, name)
             except ContentError as exc:
                 raise InitError(name, exc.problem) from None
     if answers.website and not re.fullmatch(r"https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/\S*)?",
@@ -228,14 +229,12 @@ def check_answers(answers: ClinicAnswers, base: Path = CONTENT_DIR) -> Plan:
     clinic_id = slug(answers.name)
     state = f"-{answers.state.lower()}" if answers.state and base_region.count("-") == 0 else ""
     region_id = f"{base_region}{state}-{clinic_id}"
-    return Plan(clinic_id, region_id, base_region, languages, answers)
+    return Plan(clinic_id, region_id, base_region, languages,
+                tuple(regions[base_region]["short_codes"]), answers)
 
 
 class _AnswerSource:
     """Stands in for a YAML file when a phone number is checked as an answer."""
-
-    def __init__(self, name):
-        self.name = name
 
     def error(self, location, problem):
         return ContentError(None, problem)
@@ -303,7 +302,7 @@ def write_clinic_folder(folder: Path, plan: Plan) -> list[Path]:
     ]
     if answers.tty and re.sub(r"\D", "", answers.tty) == "711":
         # The relay service's short code, added to the national region's own.
-        codes = national_regions()[plan.base_region]["short_codes"] + ["711"]
+        codes = [*plan.short_codes, "711"]
         region_lines.append(f"short_codes: [{', '.join(_quoted(code) for code in codes)}]")
     region_path.write_text("\n".join(region_lines) + "\n", encoding="utf-8")
     written.append(region_path)
