@@ -17,6 +17,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .languages import matches
 from .content import Edition
 from .documents import DOCUMENTS
 from .errors import ContentError, HandoutError, OutputError
@@ -362,7 +363,7 @@ def check_filters(content, request: BuildRequest) -> None:
             offered[region_id] = content.region(region_id)[1].languages
         except ContentError:
             return  # reported with its edition by the build
-    if not any(set(langs) & set(request.languages) for langs in offered.values()):
+    if not any(matches(tag, request.languages) for langs in offered.values() for tag in langs):
         has = "; ".join(f"{r} has {', '.join(langs)}" for r, langs in offered.items())
         raise BuildInputError(f"no edition in {', '.join(request.languages)} "
                               f"({has})")

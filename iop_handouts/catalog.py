@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .languages import base_language
 from .documents import DOCUMENTS
 from .manifest import Manifest
 from .output_folder import write_output
@@ -17,6 +18,11 @@ PREVIEWS_NAME = "previews.json"
 THUMBNAIL_WIDTH = 360  # pixels: sharp on a phone, small on disk
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français"}
 PAPER_NAMES = {"letter": "US Letter", "a4": "A4"}
+
+
+def language_name(tag: str) -> str:
+    """'Français' for fr-CA: the tag itself is shown beside it."""
+    return LANGUAGE_NAMES.get(base_language(tag), tag)
 
 
 def thumbnail_paths(pdf: Path, pages: int) -> list[Path]:
@@ -104,7 +110,7 @@ def write_catalog(output_dir: Path, editions, environment) -> Path:
             region = regions.setdefault(edition.region_id, {"edition": edition, "languages": []})
             region["languages"].append((edition, documents))
     html = environment.get_template("catalog.html").render(
-        regions=list(regions.values()), language_names=LANGUAGE_NAMES, paper_names=PAPER_NAMES,
+        regions=list(regions.values()), language_name=language_name, paper_names=PAPER_NAMES,
         total=sum(len(docs) for r in regions.values() for _, docs in r["languages"]))
     target = output_dir / "index.html"
     write_output(target, html.encode("utf-8"))

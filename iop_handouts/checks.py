@@ -20,6 +20,7 @@ from .colors import contrast_ratio, parse_hex_color
 from .content import REFERENCE_LANGUAGE, TEXT_FILES, ContentSet, Edition
 from .clinic_folder import open_content
 from .errors import ContentError, error_lines
+from .languages import base_language, matches, spellings_found
 from .paths import display_path
 
 STALE_WARNING_DAYS = 180
@@ -98,9 +99,10 @@ def run_checks(content_dir: Path, output_dir: Path, styles_dir: Path, renderer=N
     for edition in editions:
         check_pdfs(report, edition, output_dir)
         check_clinic_wording(report, edition, content)
+        check_spelling(report, edition, content)
     check_texts(report, editions, renderer)
     check_typography(report, styles_dir)
-    check_reviews(report, content, {e.language for e in editions})
+    check_reviews(report, content, {base_language(e.language) for e in editions})
     return report
 
 
@@ -120,7 +122,7 @@ def check_region(report: Report, region, today: date) -> None:
                 value = {document: fields}
                 for part in path:
                     value = value.get(part) if isinstance(value, dict) else None
-                if value is not None and language in region.languages:
+                if value is not None and any(matches(tag, (language,)) for tag in region.languages):
                     field = ".".join(path)
                     report.add("governance.safety-text", "warning", where,
                                f"rewrites the safety text '{field}' ({language})",
@@ -159,7 +161,35 @@ def check_clinic_wording(report: Report, edition: Edition, content: ContentSet) 
                    f"the clinic's hours print as written ('{edition.clinic.hours}') in the "
                    f"'{edition.language}' edition too",
                    f"give them per language in the clinic file: hours: "
-                   f"{{{region.languages[0]}: \"...\", {edition.language}: \"...\"}}")
+                   f"{{{base_language(region.languages[0])}: \"...\", "
+                   f"{base_language(edition.language)}: \"...\"}}")
+
+
+# Web addresses and email addresses are spelled as they are registered.
+ADDRESSES = re.compile(r"\S*(?:[/@]|\.\w)\S*")
+
+
+def check_spelling(report: Report, edition: Edition, content: ContentSet) -> None:
+    """Words spelled as another variety spells them ('program' in a British edition): the
+    language text is respelled for the edition, but a region's lines or a clinic's own words
+    are printed as written."""
+    from .content import printed_texts
+
+    region_source = content.region(edition.region_id)[0]
+    _, variant = content.variant(edition.language, region_source)
+    others = (set(variant.avoid) | set(variant.spelling)) - set(variant.spelling.values())
+    if not others:
+        return
+    email = ((f"email.{key}", value) for key, value in edition.email.model_dump().items()
+             if isinstance(value, str))
+    for field, text in (*printed_texts(edition), *email):
+        for word in dict.fromkeys(spellings_found(ADDRESSES.sub(" ", text), others)):
+            local = variant.spelling.get(word.lower())
+            report.add("plain.spelling", "warning", edition.origin(field) or edition.key,
+                       f"'{word}' is how another variety spells it, not {edition.language}",
+                       f"write '{local}'" if local else
+                       f"use {edition.language} spelling (languages/{edition.language}.yaml "
+                       f"lists the words to avoid)")
 
 
 def check_pdfs(report: Report, edition: Edition, output_dir: Path) -> None:
@@ -303,7 +333,7 @@ def check_texts(report: Report, editions: list[Edition], renderer) -> None:
         editions_text = ", ".join(seen[key][:3]) + (f" and {len(seen[key]) - 3} more"
                                                     if len(seen[key]) > 3 else "")
         where = f"{document} ({editions_text})"
-        language = edition.language
+        language = base_language(edition.language)
         # Reading level: the whole document (every printed sentence, headings included),
         # then each section (its text alone).
         scored = [("whole document", [t for _, headings, texts in parts
@@ -336,7 +366,7 @@ def check_texts(report: Report, editions: list[Edition], renderer) -> None:
 
 
 def plain_language(report, edition, document, parts, where, renderer) -> dict:
-    language = edition.language
+    language = base_language(edition.language)
     texts = [t for _, _, ts in parts for t in ts]
     joined = " ".join(texts)
     sequence = reading_sequence(edition, document)

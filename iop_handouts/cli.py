@@ -286,13 +286,13 @@ def regions(as_json, content_dir):
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    header = f"{'region':<7} {'languages':<10} {'paper':<6} {'emergency':<10} crisis lines"
+    header = f"{'region':<7} {'languages':<12} {'paper':<6} {'emergency':<10} crisis lines"
     click.echo(header)
     click.echo("-" * len(header))
     for row in rows:
         lines = "; ".join(f"{line['name']} ({', '.join(line['reach'])})"
                           for line in row["crisis_lines"])
-        click.echo(f"{row['id']:<7} {','.join(row['languages']):<10} {row['paper']:<6} "
+        click.echo(f"{row['id']:<7} {','.join(row['languages']):<12} {row['paper']:<6} "
                    f"{' or '.join(row['emergency']):<10} {lines}")
 
 

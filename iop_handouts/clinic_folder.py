@@ -23,7 +23,8 @@ from typing import Literal
 
 from .errors import ContentError, HandoutError
 from .paths import CONTENT_DIR, SETTINGS_FILE
-from .schema import HexColor, LanguageCode, RegionId, Strict, Text, validate
+from .languages import LanguageTag, matches
+from .schema import HexColor, RegionId, Strict, Text, validate
 from .sources import INVISIBLE, load_yaml
 
 SCHEMA_VERSION = 1
@@ -38,7 +39,7 @@ class Settings(Strict):
     """iop-handouts.yaml: what the commands do by default in a clinic's folder."""
     schema_version: Literal[1]
     regions: list[RegionId] = []            # default: every region in the folder
-    languages: list[LanguageCode] = []      # default: every language of those regions
+    languages: list[LanguageTag] = []      # default: every language of those regions
     output: Text = "output"
     email: EmailSettings = EmailSettings()
 
@@ -178,7 +179,9 @@ def check_answers(answers: ClinicAnswers, base: Path = CONTENT_DIR) -> Plan:
     regions = national_regions(base)
     base_region = base_region_for(answers.country, answers.state, regions)
     available = regions[base_region]["languages"]
-    languages = tuple(answers.languages or available)
+    # "es" stands for the region's Spanish ("es-US"); a full tag must be one it prints.
+    languages = tuple(next((tag for tag in available if matches(tag, (wanted,))), wanted)
+                      for wanted in answers.languages or available)
     missing = [language for language in languages if language not in available]
     if missing:
         raise InitError("languages", f"{base_region} has no '{missing[0]}' text (it has "

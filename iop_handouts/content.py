@@ -17,11 +17,13 @@ from pathlib import Path
 from .documents import DOCUMENTS
 from .colors import contrast_ratio, parse_hex_color
 from .errors import ContentError
+from .languages import base_language, has_variant_file, in_language, matches, respell
 from .logos import LogoError, check_logo
 from .paths import CONTENT_DIR
 from .phones import Contact, PhoneBook
 from .schema import (BROCHURE_SECTION_IDS, Brochure, Checklist, Clinic, JargonTerm,
-                     Common, CrisisLine, EmailText, Labels, Region, Strict, validate)
+                     Common, CrisisLine, EmailText, Labels, Region, Strict, Variant,
+                     validate)
 from .sources import Source, load_yaml
 
 TEXT_FILES = {"common": Common, "brochure": Brochure, "checklist": Checklist, "email": EmailText}
@@ -97,6 +99,7 @@ class Edition:
     def origin(self, field_path: str) -> str | None:
         """'content/brochure.en.yaml, line 12, field 'summary'' for a printed field (or the
         nearest enclosing one that is known)."""
+        field_path = self._as_written(field_path)
         known = self._nearest_origin(field_path)
         if known is None:
             return None
@@ -105,14 +108,24 @@ class Edition:
 
     def error(self, field_path: str, problem: str) -> ContentError:
         """A ContentError about a printed field, at its file and line."""
+        field_path = self._as_written(field_path)
         file, line = self._nearest_origin(field_path) or (None, None)
         return ContentError(file, problem, line, _field_name(field_path))
+
+    def _as_written(self, field_path: str) -> str:
+        """Text given for the language ('notes: {en: ...}') is printed in the edition's
+        variety ('notes.en-GB'): name it as the file has it."""
+        in_base = re.sub(r"\.([a-z]{2,3})-[A-Za-z0-9-]+$", r".\1", field_path)
+        if field_path not in self.origins and in_base in self.origins:
+            return in_base
+        return field_path
 
     def _nearest_origin(self, field_path: str) -> tuple[str, int | None] | None:
         path = field_path
         while path:
             if path in self.origins:
                 return self.origins[path]
+
             shorter = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", path)
             path = "" if shorter == path else shorter
         return None
@@ -205,32 +218,48 @@ class ContentSet:
 
     # handout text
 
+    def variant(self, tag: str, region_source: Source) -> tuple[Source | None, Variant]:
+        """A variety's file (languages/en-GB.yaml), validated; none for a bare language."""
+        if not has_variant_file(tag):
+            return None, Variant()
+        path = self.path(f"languages/{tag}.yaml")
+        if not path.exists():
+            raise region_source.error(("languages",), f"names '{tag}' but there is no "
+                                                      f"languages/{tag}.yaml (what {tag} spells "
+                                                      f"or words differently); add one, or "
+                                                      f"print '{base_language(tag)}'")
+        source = self._file(path)
+        variant = validate(source, Variant)
+        for name in variant.content:
+            if name not in TEXT_FILES:
+                raise source.error(("content", name), f"is not a document (expected one of: "
+                                                      f"{', '.join(TEXT_FILES)})")
+        return source, variant
+
     def text(self, name: str, language: str, region_source: Source, region: Region) -> tuple[Strict, list[Path], Source]:
-        """One language file with the region's wording laid over it, validated."""
-        path = self.path(f"{name}.{language}.yaml")
+        """One language file with its variety's and the region's wording laid over it, in
+        the variety's spelling, validated."""
+        base = base_language(language)
+        path = self.path(f"{name}.{base}.yaml")
         if not path.exists():
             raise region_source.error(("languages",), f"has '{language}' but there is no "
-                                                      f"{name}.{language}.yaml in content/")
+                                                      f"{name}.{base}.yaml in content/")
         source = self._file(path)
         files = [path]
-        if language != REFERENCE_LANGUAGE:
+        if base != REFERENCE_LANGUAGE:
             reference_path = self.path(f"{name}.{REFERENCE_LANGUAGE}.yaml")
             check_translation_covers(self._file(reference_path), source)
             files.append(reference_path)
-        override = region.content.get(language, {}).get(name)
-        if override is not None:
-            at = ("content", language, name)
-            over = region_source.sub(at)
-            if not isinstance(override, dict):
-                raise region_source.error(at, "expected a group of fields to put over "
-                                              f"{name}.{language}.yaml")
-            if name == "brochure" and "sections" in override:
-                source = _sections_by_id(source)
-                over = _section_overrides(over, region_source, at)
-                source = over.merged_over(source)
-                source = _sections_as_list(source)
-            else:
-                source = over.merged_over(source)
+        variant_source, variant = self.variant(language, region_source)
+        if variant_source is not None:
+            files.append(variant_source.path)
+            if name in variant.content:
+                source = _laid_over(source, variant_source, ("content", name), name)
+        # The region's wording for the language, then for this variety alone.
+        for key in dict.fromkeys((base, language)):
+            if region.content.get(key, {}).get(name) is not None:
+                source = _laid_over(source, region_source, ("content", key, name), name)
+        source = _respelled(source, variant.spelling)
         model = validate(source, TEXT_FILES[name])
         if name == "brochure":
             check_brochure_sections(source, model)
@@ -240,6 +269,10 @@ class ContentSet:
 
     def edition(self, region_id: str, language: str) -> Edition:
         region_source, region, region_files = self.region(region_id)
+        # "en" stands for the region's English edition ("en-GB") when it has just one.
+        matching = [tag for tag in region.languages if matches(tag, (language,))]
+        if language not in region.languages and len(matching) == 1:
+            language = matching[0]
         if language not in region.languages:
             raise region_source.error(("languages",), f"region '{region_id}' has no '{language}' "
                                                       f"edition (it has {', '.join(region.languages)})")
@@ -312,7 +345,7 @@ class ContentSet:
                 failures.append((region_id, exc))
                 continue
             for language in region.languages:
-                if languages and language not in languages:
+                if not matches(language, languages):
                     continue
                 try:
                     editions.append(self.edition(region_id, language))
@@ -342,7 +375,7 @@ def check_region_wording(source: Source, region: Region) -> None:
     for language, documents in region.content.items():
         # A shared base ("_outside-us") words languages for all the regions extending it.
         shared = Path(source.origin_of(("content", language))[0]).name.startswith("_")
-        if language not in region.languages and not shared:
+        if not any(matches(tag, (language,)) for tag in region.languages) and not shared:
             raise source.error(("content", language),
                                f"the region has no '{language}' edition (its languages: "
                                f"{', '.join(region.languages)})")
@@ -423,7 +456,7 @@ def check_lines_speak(source: Source, region: Region, language: str) -> None:
     languages_file = source.origin_of(("languages",))[0]
     for index, line in enumerate(region.crisis_lines):
         lines_file = source.origin_of(("crisis_lines", index, "name"))[0]
-        if language not in line.name and lines_file != languages_file:
+        if in_language(line.name, language) is None and lines_file != languages_file:
             from .paths import display_path
             raise source.error(("languages",),
                                f"'{language}' cannot be printed: the crisis lines (from "
@@ -512,14 +545,43 @@ def _section_overrides(over: Source, region_source: Source, at: tuple) -> Source
     return Source(over.path, data, over.origins)
 
 
+def _laid_over(source: Source, over_file: Source, at: tuple, name: str) -> Source:
+    """Wording from a region or variant file (at `at` inside it) laid over a language file;
+    brochure sections are matched by id."""
+    over = over_file.sub(at)
+    if not isinstance(over.data, dict):
+        raise over_file.error(at, f"expected a group of fields to put over the {name} text")
+    if name == "brochure" and "sections" in over.data:
+        over = _section_overrides(over, over_file, at)
+        return _sections_as_list(over.merged_over(_sections_by_id(source)))
+    return over.merged_over(source)
+
+
+def _respelled(source: Source, spelling: dict[str, str]) -> Source:
+    """Every text in a variety's spelling; where each came from stays as it was."""
+    if not spelling:
+        return source
+
+    def walk(value):
+        if isinstance(value, str):
+            return respell(value, spelling)
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+    return Source(source.path, walk(source.data), source.origins)
+
+
 # --- resolving for print ---------------------------------------------------------------------
 
 def _local(source: Source, location: tuple, texts: dict | None, language: str) -> str | None:
     if texts is None:
         return None
-    if language not in texts:
+    text = in_language(texts, language)
+    if text is None:
         raise source.error(location, f"has no '{language}' text")
-    return texts[language]
+    return text
 
 
 def _with_option_and_keyword(source: Source, where: tuple, reach, contact: Contact,
@@ -655,7 +717,7 @@ def region_summaries(content: ContentSet) -> list[dict]:
             "paper": region.paper,
             "emergency": region.emergency.numbers,
             "crisis_lines": [
-                {"name": line.name.get(region.languages[0]),
+                {"name": in_language(line.name, region.languages[0]),
                  "reach": [r.number or r.url for r in line.reach],
                  "open_24_7": line.open_24_7,
                  "source": line.source,

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 
+from .languages import matches
 from .content import ContentSet, Edition
 from .documents import DOCUMENTS
 from .clinic_folder import open_content
@@ -185,7 +186,9 @@ def _add(recipients, problems, where, address, name, region, language, content):
         problems.append(RecipientProblem(where, address, f"no region '{region}'"))
         return
     _, known, _ = content.region(region)
-    language = language or known.languages[0]
+    # "es" stands for the region's Spanish edition ("es-US").
+    language = next((tag for tag in known.languages if matches(tag, (language,))), language) \
+        if language else known.languages[0]
     if language not in known.languages:
         problems.append(RecipientProblem(
             where, address, f"region '{region}' has no '{language}' edition "

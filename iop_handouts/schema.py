@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError,
                       field_validator, model_validator)
 
+from .languages import LanguageTag
 from .sources import Source
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/\S*)?$")]
 HexColor = Annotated[str, StringConstraints(pattern=r"^#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")]
 # A keypad option ("1") and a text keyword ("SHOUT"): kept apart from the number they go with,
@@ -18,7 +18,8 @@ HexColor = Annotated[str, StringConstraints(pattern=r"^#([0-9A-Fa-f]{6}|[0-9A-Fa
 KeypadOption = Annotated[str, StringConstraints(pattern=r"^[0-9*#]{1,2}$")]
 Keyword = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,20}$")]
 RegionId = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z0-9]+)*$")]
-LocalText = dict[LanguageCode, Text]
+# Text per language: {en: ..., es: ...}; a variety ("en-GB") may have its own.
+LocalText = dict[LanguageTag, Text]
 ReviewStatus = Literal[
     "draft", "needs-review", "needs-clinical-review", "needs-translator-review", "reviewed"]
 
@@ -213,6 +214,18 @@ class EmailText(Strict):
     closing: Text
 
 
+# A word in a variety's spelling list: lower case, letters only (capitals follow the text).
+SpelledWord = Annotated[str, StringConstraints(pattern=r"^[^\W\d_A-Z]+$")]
+
+
+class Variant(Strict):
+    """languages/<tag>.yaml: what one variety of a language changes in its handout text."""
+    review: Review | None = None
+    spelling: dict[SpelledWord, SpelledWord] = {}   # the text's word -> this variety's spelling
+    avoid: list[SpelledWord] = []                   # other varieties' spellings `check` flags
+    content: dict[str, dict] = {}                   # {document: fields}, over the language files
+
+
 # --- regions and clinics ---------------------------------------------------------------------
 
 class Reach(Strict):
@@ -231,7 +244,7 @@ class CrisisLine(Strict):
     name: LocalText
     reach: list[Reach] = Field(min_length=1)
     open_24_7: bool
-    languages: list[LanguageCode] = Field(min_length=1)
+    languages: list[LanguageTag] = Field(min_length=1)
     notes: LocalText | None = None
     source: HttpsUrl
     verified_on: date
@@ -254,7 +267,7 @@ class Region(Strict):
     id: RegionId
     name: Text
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-    languages: list[LanguageCode] = Field(min_length=1)
+    languages: list[LanguageTag] = Field(min_length=1)
     paper: Literal["letter", "a4"]
     clinic: Text
     emergency: Emergency
@@ -262,7 +275,7 @@ class Region(Strict):
     crisis_lines: list[CrisisLine] = Field(min_length=1)
     local_resources: list[LocalResource] = []
     # Wording this region puts over the language files: {language: {document: {...}}}.
-    content: dict[LanguageCode, dict] = {}
+    content: dict[LanguageTag, dict] = {}
 
 
 class Logo(Strict):
@@ -293,8 +306,8 @@ def validate(source: Source, model: type[Strict]):
     try:
         return model.model_validate(source.data)
     except ValidationError as exc:
-        problems = [source.error(tuple(error["loc"]),
-                                 describe_problem(error, model, tuple(error["loc"])))
+        # A problem with a mapping's key ("content: {sp: ...}") is at the key itself.
+        problems = [source.error(_at(error), describe_problem(error, model, _at(error)))
                     for error in exc.errors()]
         first = problems[0]
         first.also = problems[1:]
@@ -336,6 +349,10 @@ def describe_problem(error: dict, model: type[Strict], location: tuple) -> str:
     return error["msg"]
 
 
+def _at(error: dict) -> tuple:
+    return tuple(part for part in error["loc"] if part != "[key]")
+
+
 def _pattern_hint(location: tuple) -> str:
     names = [p for p in location if isinstance(p, str)]
     last = names[-1] if names else ""
@@ -347,7 +364,7 @@ def _pattern_hint(location: tuple) -> str:
         return "two capital letters, e.g. US"
     if last == "id":
         return "lower-case letters and dashes, e.g. us-or"
-    return "a two-letter lower-case language code, e.g. en"
+    return "a language tag, e.g. en, en-GB, fr-CA"
 
 
 def _describe(value) -> str:

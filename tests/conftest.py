@@ -49,10 +49,10 @@ def printed(built, tmp_path_factory):
     out = tmp_path_factory.mktemp("printed") / "output"
     shutil.copytree(built, out)
     for document in ("brochure", "checklist"):
-        (out / "us-or/en" / f"{document}.pdf").unlink()
+        (out / "us-or/en-US" / f"{document}.pdf").unlink()
     result = run_cli("build", "--print-shop", "--region", "us-or", "--region", "gb", "--out", out)
     assert result.exit_code == 0, result.output
-    assert {"us-or/en/brochure.pdf", "us-or/en/checklist.pdf"} <= {
+    assert {"us-or/en-US/brochure.pdf", "us-or/en-US/checklist.pdf"} <= {
         path for path, status in statuses(result.output).items() if status == "built"}
     return out
 

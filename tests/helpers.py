@@ -23,7 +23,7 @@ DOCUMENTS = ("brochure", "checklist")
 # A cross-section of the shipped editions, checked in the fast run (pytest -m "not slow"):
 # letter and A4, English, Spanish and French, a region that extends another. The full run
 # checks every edition.
-SAMPLE_EDITIONS = {"us/en", "us/es", "ca-qc/fr", "gb/en"}
+SAMPLE_EDITIONS = {"us/en-US", "us/es-US", "ca-qc/fr-CA", "gb/en-GB"}
 
 __all__ = ["PROJECT", "CONTENT_DIR", "DOCUMENTS", "SAMPLE_EDITIONS", "run_cli", "statuses",
            "pdf_text", "normalise", "font_sizes", "struct_elements", "outloud_reports", "load", "strings_in",
@@ -41,7 +41,7 @@ def run_cli(*args, env=None):
 
 
 def statuses(output) -> dict[str, str]:
-    """{'nz/en/brochure.pdf': 'built', ...} from the build's one-line-per-job output."""
+    """{'nz/en-NZ/brochure.pdf': 'built', ...} from the build's one-line-per-job output."""
     return {m[1]: m[0] for m in re.findall(r"^(built|up to date|failed)\s+(\S+)", output, re.M)}
 
 
@@ -186,5 +186,5 @@ def each_edition(editions):
 
 
 def pdf_paths(editions, documents=DOCUMENTS, suffix="") -> set[str]:
-    """{'us/en/brochure.pdf', ...}: the PDFs a build of these editions writes."""
+    """{'us/en-US/brochure.pdf', ...}: the PDFs a build of these editions writes."""
     return {f"{e.key}/{d}{suffix}.pdf" for e in editions for d in documents}

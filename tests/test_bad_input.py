@@ -150,7 +150,7 @@ def test_html_in_content_is_printed_as_text_not_markup(content, tmp_path):
     out = tmp_path / "out"
     assert run_cli("build", *US_OREGON, "--doc", "brochure", "--jobs", "1", "--content", content,
                    "--out", out).exit_code == 0
-    text = "".join(pdf_text(out / "us-or/en/brochure.pdf").split())
+    text = "".join(pdf_text(out / "us-or/en-US/brochure.pdf").split())
     assert "<b>Bold</b>&amp;<script>x</script>" in text
 
 
@@ -160,7 +160,7 @@ def test_text_that_does_not_fit_names_its_file_line_and_field(content, good_buil
     path = content / "brochure.en.yaml"
     edit(path, '    items:\n', f'    items:\n      - "{long_item}"\n      - "{long_item}"\n')
     message = build_fails(content, out, exit_code=1)
-    assert message.startswith("Error: us-or/en/brochure: text does not fit: ")
+    assert message.startswith("Error: us-or/en-US/brochure: text does not fit: ")
     assert re.search(r"content/brochure\.en\.yaml, line \d+, field '[a-z_]+(\[\d+\])?\.", message)
     assert "even with body text at 11 pt" in message
     unchanged()
@@ -170,7 +170,7 @@ def test_checklist_that_spills_onto_a_second_page_is_refused(content, good_build
     out, unchanged = good_build
     edit(content / "checklist.en.yaml", 'closing: "', 'closing: "' + "More words to read. " * 120)
     message = build_fails(content, out, exit_code=1)
-    assert "us-or/en/checklist: text does not fit on 1 page" in message and "'closing'" in message
+    assert "us-or/en-US/checklist: text does not fit on 1 page" in message and "'closing'" in message
     unchanged()
 
 
@@ -263,7 +263,7 @@ def test_every_problem_in_a_file_is_listed(content, tmp_path):
     ("content:\n  en:\n    commn:\n      disclaimer: \"Ours.\"\n",
      "field 'content.en.commn': is not a document (expected one of: common, brochure, checklist, email)"),
     ("content:\n  fr:\n    common:\n      disclaimer: \"Le nôtre.\"\n",
-     "field 'content.fr': the region has no 'fr' edition (its languages: en, es)"),
+     "field 'content.fr': the region has no 'fr' edition (its languages: en-US, es-US)"),
 ])
 def test_a_regions_wording_names_only_its_languages_and_real_documents(content, good_build,
                                                                         wording, expected):

@@ -61,15 +61,15 @@ def test_thumbnails_are_redrawn_only_when_their_pdf_changed(catalog, content, tm
     shutil.copytree(catalog, out)
     first = run_cli("preview", "--out", out)
     assert "Every page image is up to date" in first.output
-    thumbnail = out / "nz/en/brochure-page1.png"
+    thumbnail = out / "nz/en-NZ/brochure-page1.png"
     before = thumbnail.stat().st_mtime_ns
-    untouched = (out / "au/en/brochure-page1.png").stat().st_mtime_ns
+    untouched = (out / "au/en-AU/brochure-page1.png").stat().st_mtime_ns
     # The PDF changes when it is rebuilt from other content.
     edit(content / "regions/nz.yaml", 'en: "Free."', 'en: "Free, day and night."')
     rebuilt = run_cli("build", "--region", "nz", "--jobs", "1", "--content", content, "--out", out)
     assert rebuilt.exit_code == 0
     assert thumbnail.stat().st_mtime_ns != before
-    assert (out / "au/en/brochure-page1.png").stat().st_mtime_ns == untouched
+    assert (out / "au/en-AU/brochure-page1.png").stat().st_mtime_ns == untouched
     again = run_cli("preview", "--out", out, "--content", content)
     assert "Every page image is up to date" in again.output
 
@@ -84,7 +84,7 @@ def test_catalog_lists_every_edition_with_working_relative_links(catalog):
             continue  # the crisis lines' own links, to call, text or open
         assert not re.match(r"^[a-z]+:", href), href  # relative: works from disk
         assert (catalog / href).is_file(), href
-    assert "gb/en/brochure-print.pdf" in parser.hrefs
+    assert "gb/en-GB/brochure-print.pdf" in parser.hrefs
     assert all(img["alt"].startswith("Page ") and (catalog / img["src"]).is_file()
                for img in parser.images)
     # Nothing from elsewhere: no scripts, fonts, styles or images from a network.
@@ -128,11 +128,11 @@ def test_catalog_in_a_real_browser(catalog, tmp_path):
         colours = Image.open(shot).convert("L").getextrema()
         assert colours[1] - colours[0] > 100  # not a blank page
         # Follow a link to a PDF: the browser reaches the file.
-        link = driver.find_element(By.CSS_SELECTOR, '[data-edition="us/en/brochure"] a.office')
+        link = driver.find_element(By.CSS_SELECTOR, '[data-edition="us/en-US/brochure"] a.office')
         target = link.get_attribute("href")
         link.click()
         WebDriverWait(driver, 30).until(lambda d: d.current_url == target)
-        assert target.endswith("us/en/brochure.pdf")
+        assert target.endswith("us/en-US/brochure.pdf")
     finally:
         driver.quit()
 
@@ -168,12 +168,12 @@ def test_watch_rebuilds_what_changed_and_stops_cleanly(content, tmp_path):
 
     try:
         read_until(r"^Watching ")
-        before = (out / "nz/en/brochure.pdf").read_bytes()
+        before = (out / "nz/en-NZ/brochure.pdf").read_bytes()
         path = content / "regions/nz.yaml"
         edit(path, 'en: "Free."', 'en: "Free, any time."')
-        read_until(r"^built\s+nz/en/brochure.pdf")
+        read_until(r"^built\s+nz/en-NZ/brochure.pdf")
         read_until(r"^Watching for changes")
-        assert (out / "nz/en/brochure.pdf").read_bytes() != before
+        assert (out / "nz/en-NZ/brochure.pdf").read_bytes() != before
         # A content error is reported and the watcher keeps going.
         edit(path, "paper: a4", "paper: legal")
         read_until(r"Error: .*nz.yaml.*paper")

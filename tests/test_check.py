@@ -57,7 +57,7 @@ def test_json_and_strict(built):
     assert report["errors"] == 0 and report["warnings"] > 0
     assert {f["rule"] for f in report["findings"]} == {"governance.review"}
     brochure = next(r for r in report["reading_level"]
-                    if r["document"] == "brochure" and "us/en" in r["editions"]
+                    if r["document"] == "brochure" and "us/en-US" in r["editions"]
                     and r["part"] == "whole document")
     assert brochure["measures"]["smog"] <= 8 and brochure["measures"]["flesch_kincaid_grade"] <= 8
     assert all(p["understandability"] >= 70 and p["actionability"] >= 70 for p in report["pemat"])
@@ -105,11 +105,11 @@ def test_the_pdf_text_must_hold_the_crisis_numbers(content, built, tmp_path):
     assert findings(content, "crisis.in-pdf", out=out) == []
     # A PDF of the right name whose text lacks the region's numbers.
     import weasyprint
-    weasyprint.HTML(string="<p>Call your local clinic.</p>").write_pdf(out / "us/en/checklist.pdf")
+    weasyprint.HTML(string="<p>Call your local clinic.</p>").write_pdf(out / "us/en-US/checklist.pdf")
     [finding] = findings(content, "crisis.in-pdf", out=out)
     assert finding.severity == "error" and "checklist.pdf" in finding.where
     assert "911" in finding.problem and "988" in finding.problem
-    (out / "us/en/brochure.pdf").unlink()
+    (out / "us/en-US/brochure.pdf").unlink()
     assert any("not built" in f.problem for f in findings(content, "crisis.in-pdf", out=out))
 
 
@@ -121,7 +121,7 @@ def test_every_page_needs_a_crisis_line(content, built, tmp_path):
     import weasyprint
     weasyprint.HTML(string="<p>Call or text 988. Call 911. 988lifeline.org 838255 "
                            "1-800-662-4357</p><p style='break-before: page'>Inside.</p>"
-                    ).write_pdf(out / "us/en/brochure.pdf")
+                    ).write_pdf(out / "us/en-US/brochure.pdf")
     [finding] = findings(content, "crisis.every-page", out=out)
     assert finding.where.endswith("brochure.pdf, page 2") and finding.severity == "error"
 
@@ -135,7 +135,7 @@ def test_the_cover_needs_the_main_message_and_a_call_to_action(content, built, t
     import weasyprint
     weasyprint.HTML(string=f"<p>{brochure.title}</p><p style='break-before: page'>"
                            f"{brochure.summary} {brochure.cover_action}</p>"
-                    ).write_pdf(out / "us/en/brochure.pdf")
+                    ).write_pdf(out / "us/en-US/brochure.pdf")
     problems = findings(content, "plain.cover", out=out)
     assert len(problems) == 2 and all("front cover" in f.where for f in problems)
 
@@ -146,7 +146,7 @@ def test_each_pdf_needs_a_visual_with_alt_text(content, built, tmp_path):
     assert findings(content, "plain.visual", out=out) == []
     import weasyprint
     weasyprint.HTML(string="<html lang='en'><title>x</title><h1>Text only</h1></html>"
-                    ).write_pdf(out / "us/en/checklist.pdf", pdf_variant="pdf/ua-1")
+                    ).write_pdf(out / "us/en-US/checklist.pdf", pdf_variant="pdf/ua-1")
     [finding] = findings(content, "plain.visual", out=out)
     assert "checklist.pdf" in finding.where and "no visual" in finding.problem
 

@@ -39,7 +39,7 @@ def test_no_arguments_builds_everything_into_output_of_the_current_folder(monkey
     assert result.exit_code == 0, result.output
     out = tmp_path / "output"
     built = {p.relative_to(out).as_posix() for p in out.rglob("*.pdf")}
-    assert {"us/en/brochure.pdf", "us/en/checklist.pdf", "us/es/brochure.pdf"} <= built
+    assert {"us/en-US/brochure.pdf", "us/en-US/checklist.pdf", "us/es-US/brochure.pdf"} <= built
     assert built == pdf_paths(editions_of(content), DOCUMENTS)
 
 
@@ -47,13 +47,13 @@ def test_html_is_written_beside_each_pdf_and_renders_alone(tmp_path):
     result = run_cli("build", "--region", "us", "--lang", "en", "--doc", "checklist", "--html",
                      "--jobs", "1", "--out", tmp_path)
     assert result.exit_code == 0, result.output
-    html = (tmp_path / "us/en/checklist.html").read_text()
-    assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
-    assert not (tmp_path / "us/en/brochure.pdf").exists()
+    html = (tmp_path / "us/en-US/checklist.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="en-US">' in html
+    assert not (tmp_path / "us/en-US/brochure.pdf").exists()
     # The HTML names its stylesheets by absolute file URL, so the plain weasyprint command
     # renders it anywhere (the benchmark relies on this).
     import weasyprint
-    pdf = weasyprint.HTML(filename=str(tmp_path / "us/en/checklist.html")).write_pdf()
+    pdf = weasyprint.HTML(filename=str(tmp_path / "us/en-US/checklist.html")).write_pdf()
     assert pdf.startswith(b"%PDF")
 
 

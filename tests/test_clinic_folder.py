@@ -44,7 +44,7 @@ def test_init_writes_only_what_is_the_clinics(texas):
                        f"regions/{TEXAS_REGION}.yaml", "schemas/clinic.schema.json",
                        "schemas/region.schema.json", "schemas/settings.schema.json"]
     region = (folder / f"regions/{TEXAS_REGION}.yaml").read_text()
-    assert "extends: us\n" in region and "languages: [en, es]" in region
+    assert "extends: us\n" in region and "languages: [en-US, es-US]" in region
     assert "crisis_lines" not in region  # the national lines come from the package
     for path in ("clinics/cedar-valley-health.yaml", f"regions/{TEXAS_REGION}.yaml",
                  "iop-handouts.yaml"):
@@ -58,7 +58,7 @@ def test_init_writes_only_what_is_the_clinics(texas):
 def test_the_clinics_handouts_build_in_its_folder(texas):
     folder, _ = texas
     out = folder / "output" / TEXAS_REGION
-    for language in ("en", "es"):
+    for language in ("en-US", "es-US"):
         brochure = pdf_text(out / language / "brochure.pdf")
         assert "Cedar Valley Health" in brochure and "(512) 555-0100" in brochure
         assert "cedarvalley.example.org/intensive-outpatient" in brochure.replace(" ", "")
@@ -80,7 +80,7 @@ def test_check_and_email_work_on_the_clinics_editions(texas, monkeypatch):
     assert TEXAS_REGION in check.output and "us-or" not in check.output
     email = run_cli("email", "--to", "ana@example.org", "--lang", "es", "--dry-run")
     assert email.exit_code == 0, email.output
-    assert f"[{TEXAS_REGION}/es]" in email.output
+    assert f"[{TEXAS_REGION}/es-US]" in email.output
     assert "handouts@cedarvalley.example.org" in email.output or "would send" in email.output
 
 
@@ -94,7 +94,7 @@ def test_a_clinic_in_ontario_gets_the_canadian_lines_in_english_and_french(tmp_p
     monkeypatch.chdir(folder)
     built = run_cli("build", "--doc", "checklist")
     assert built.exit_code == 0, built.output
-    french = pdf_text(folder / "output" / region.stem / "fr" / "checklist.pdf")
+    french = pdf_text(folder / "output" / region.stem / "fr-CA" / "checklist.pdf")
     assert "Clinique Érable" in french and "(613) 555-0142" in french
 
 
@@ -102,7 +102,7 @@ def test_a_clinic_in_ontario_gets_the_canadian_lines_in_english_and_french(tmp_p
     ("--phone", "555-0100", "phone: '555-0100' is not a valid phone number for US"),
     ("--brand-color", "2F5D3A", "brand-color: '2F5D3A' is not a colour written #RRGGBB"),
     ("--brand-color", "#FFEE00", "below 4.5:1; choose a darker colour"),
-    ("--lang", "fr", "languages: us has no 'fr' text (it has en, es)"),
+    ("--lang", "fr", "languages: us has no 'fr' text (it has en-US, es-US)"),
     ("--country", "FR", "country: 'FR' has no shipped crisis lines"),
     ("--website", "not a site", "website: 'not a site' is not a web address"),
     ("--intake-email", "intake@", "intake-email:"),
@@ -193,10 +193,10 @@ def test_a_language_the_national_lines_lack_is_named_in_the_clinics_region(texas
     folder = tmp_path / "copy"
     shutil.copytree(texas[0], folder, ignore=shutil.ignore_patterns("output"))
     region = folder / f"regions/{TEXAS_REGION}.yaml"
-    region.write_text(region.read_text().replace("languages: [en, es]", "languages: [en, es, fr]"))
+    region.write_text(region.read_text().replace("languages: [en-US, es-US]", "languages: [en-US, es-US, fr-CA]"))
     result = run_cli("build", "--content", folder, "--lang", "fr", "--out", tmp_path / "out")
     assert result.exit_code == 2, result.output
-    assert (f"regions/{TEXAS_REGION}.yaml, line 8, field 'languages': 'fr' cannot be printed: "
+    assert (f"regions/{TEXAS_REGION}.yaml, line 8, field 'languages': 'fr-CA' cannot be printed: "
             "the crisis lines (from content/regions/us.yaml) are worded in en, es only") \
         in result.output
 
@@ -206,7 +206,7 @@ def test_hours_written_once_are_flagged_in_the_other_languages(texas, monkeypatc
     monkeypatch.chdir(folder)
     result = run_cli("check", "--json")
     found = [f for f in json.loads(result.output)["findings"] if f["rule"] == "plain.translation"]
-    assert [(f["where"], f["severity"]) for f in found] == [(f"{TEXAS_REGION}/es", "warning")]
+    assert [(f["where"], f["severity"]) for f in found] == [(f"{TEXAS_REGION}/es-US", "warning")]
 
 
 def test_a_phone_number_must_be_of_the_clinics_country(tmp_path):

@@ -1,7 +1,7 @@
 """Broken content never makes the build show a traceback: a property-based test, and the
 regressions it found.
 
-Each example copies content/, breaks one of the files the us/en edition is made from (a
+Each example copies content/, breaks one of the files the us/en-US edition is made from (a
 YAML edit, awkward Unicode, a wrong type, a truncated file, a region's own wording) and
 builds one document of that edition. The build either succeeds, and every number the region
 file gives is printed as it says and shows the number dialled, or fails (exit 1 or 2) with
@@ -35,7 +35,7 @@ from helpers import CONTENT_DIR, DOCUMENTS, edit, line_of, normalise, pdf_text, 
 EXAMPLES = int(os.environ.get("IOP_HANDOUTS_EXAMPLES", "25"))
 REGION = "regions/us.yaml"
 CLINIC = "clinics/example-network.yaml"
-# The files the us/en edition is made from, and the documents each is printed in.
+# The files the us/en-US edition is made from, and the documents each is printed in.
 TARGETS = {
     REGION: DOCUMENTS,
     CLINIC: DOCUMENTS,
@@ -305,7 +305,7 @@ def check_crisis_numbers(content: Path, pdf: Path) -> None:
 # its panels and sections, not the file and field that made it overflow; a panel cut off at
 # the bottom names its field when one lost text, its section otherwise.
 KNOWN_UNNAMED_FIT = "known: a fit error names no file"
-UNNAMED_FIT = re.compile(r"Error: us/en/\w+: text does not fit (on \d+ pages?|in the [\w ]+): ")
+UNNAMED_FIT = re.compile(r"Error: us/en-US/\w+: text does not fit (on \d+ pages?|in the [\w ]+): ")
 
 
 def prints_missing_glyphs(pdf: Path) -> bool:
@@ -322,7 +322,7 @@ def prints_missing_glyphs(pdf: Path) -> bool:
 
 @contextmanager
 def mutated_build(mutation: Mutation):
-    """Apply a mutation to a copy of the content and build its document of us/en: the result,
+    """Apply a mutation to a copy of the content and build its document of us/en-US: the result,
     the content copy and the PDF's path, in a folder removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="iop-mutated-") as folder:
         content, out = Path(folder) / "content", Path(folder) / "out"
@@ -330,7 +330,7 @@ def mutated_build(mutation: Mutation):
         mutation.apply(content)
         result = run_cli("build", "--region", "us", "--lang", "en", "--doc", mutation.document,
                          "--jobs", "1", "--content", content, "--out", out)
-        pdf = out / "us/en" / f"{mutation.document}.pdf"
+        pdf = out / "us/en-US" / f"{mutation.document}.pdf"
         yield result, content, pdf
 
 
@@ -362,7 +362,7 @@ def assert_builds_or_fails_in_one_line(mutation: Mutation) -> str | None:
 
 def test_the_targets_are_what_the_us_edition_is_made_from():
     region = yaml.safe_load((CONTENT_DIR / REGION).read_text(encoding="utf-8"))
-    assert f"clinics/{region['clinic']}.yaml" == CLINIC and "en" in region["languages"]
+    assert f"clinics/{region['clinic']}.yaml" == CLINIC and "en-US" in region["languages"]
 
 
 # Found by this test: values and keys PyYAML raised plain Python errors for, ...
@@ -389,7 +389,7 @@ def test_mutated_content_builds_or_fails_in_one_line(mutation):
 # --- regressions -----------------------------------------------------------------------------
 
 def build_error(content: Path, tmp_path: Path) -> str:
-    """The one line a build of us/en from `content` fails with (exit 2)."""
+    """The one line a build of us/en-US from `content` fails with (exit 2)."""
     result = run_cli("build", "--region", "us", "--lang", "en", "--jobs", "1",
                      "--content", content, "--out", tmp_path / "out")
     assert result.exit_code == 2, result.output
@@ -422,15 +422,15 @@ def test_a_list_or_group_as_a_field_name_is_one_line(content, tmp_path, key):
     path.write_text(text + f"{key}: 1\n", encoding="utf-8")
     assert build_error(content, tmp_path) == (
         f"Error: {path}, line {len(text.splitlines()) + 1}: a field name must be a word, not "
-        f"a list or a group of fields [us/en]")
+        f"a list or a group of fields [us/en-US]")
 
 
 
 @pytest.mark.parametrize("language, document, problem", [
     ("en", "brocure", "field 'content.en.brocure': is not a document (expected one of: "
                       "common, brochure, checklist, email)"),
-    ("sp", "brochure", "field 'content.sp': the region has no 'sp' edition (its languages: "
-                       "en, es)"),
+    ("sp", "brochure", "field 'content.sp': 'sp' is not a language tag (e.g. en, en-GB, "
+                       "fr-CA, es-US)"),
 ], ids=["document", "language"])
 def test_region_wording_over_a_misspelt_document_or_language_is_refused(
         content, tmp_path, language, document, problem):
@@ -463,7 +463,7 @@ def test_an_error_quoting_a_line_break_is_still_one_line(content, tmp_path):
     edit(path, 'number: "1-800-662-4357"', 'number: "1-800\\n-662-4357z"')
     assert build_error(content, tmp_path).endswith(
         "field 'crisis_lines[2].reach[0].number': '1-800\\n-662-4357z' is not a phone number: "
-        "digits, spaces, hyphens, dots and brackets only (put letters in 'display') [us/en]")
+        "digits, spaces, hyphens, dots and brackets only (put letters in 'display') [us/en-US]")
 
 
 # Problems found by the property: each test says what should happen (the fit errors'

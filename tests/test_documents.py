@@ -19,24 +19,24 @@ def page_size_inches(page):
 
 
 def test_brochure_is_one_letter_sheet_printed_on_both_sides(built):
-    reader = PdfReader(built / "us/en/brochure.pdf")
+    reader = PdfReader(built / "us/en-US/brochure.pdf")
     assert [page_size_inches(p) for p in reader.pages] == [(11.0, 8.5), (11.0, 8.5)]
 
 
 def test_checklist_is_one_letter_portrait_page(built):
-    reader = PdfReader(built / "us/en/checklist.pdf")
+    reader = PdfReader(built / "us/en-US/checklist.pdf")
     assert [page_size_inches(p) for p in reader.pages] == [(8.5, 11.0)]
 
 
 def test_every_brochure_text_appears_in_the_brochure(built):
-    text = pdf_text(built / "us/en/brochure.pdf")
+    text = pdf_text(built / "us/en-US/brochure.pdf")
     data = load(CONTENT_DIR / "brochure.en.yaml")
     missing = [s for s in printed_strings(brochure=data) if normalise(s) not in text]
     assert not missing
 
 
 def test_every_checklist_text_appears_in_the_checklist(built):
-    text = pdf_text(built / "us/en/checklist.pdf")
+    text = pdf_text(built / "us/en-US/checklist.pdf")
     data = load(CONTENT_DIR / "checklist.en.yaml")
     missing = [s for s in printed_strings(checklist=data) if normalise(s) not in text]
     assert not missing
@@ -44,7 +44,7 @@ def test_every_checklist_text_appears_in_the_checklist(built):
 
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_crisis_lines_and_disclaimer_on_every_document(built, document):
-    text = pdf_text(built / f"us/en/{document}.pdf")
+    text = pdf_text(built / f"us/en-US/{document}.pdf")
     common = load(CONTENT_DIR / "common.en.yaml")
     for expected in ("911", "988", "988lifeline.org", "838255", "1-800-662-4357",
                      common["labels"]["crisis_heading"], common["labels"]["danger"],
@@ -56,7 +56,7 @@ def test_crisis_lines_and_disclaimer_on_every_document(built, document):
 
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_clinic_contact_on_every_document(built, document):
-    text = pdf_text(built / f"us/en/{document}.pdf")
+    text = pdf_text(built / f"us/en-US/{document}.pdf")
     clinic = load(CONTENT_DIR / "clinics/example-network.yaml")
     for expected in (clinic["name"], clinic["phone"], "network.example.org", *clinic["address"]):
         assert expected in text
@@ -64,7 +64,7 @@ def test_clinic_contact_on_every_document(built, document):
 
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_numbers_are_links(built, document):
-    reader = PdfReader(built / f"us/en/{document}.pdf")
+    reader = PdfReader(built / f"us/en-US/{document}.pdf")
     uris = {annotation.get_object()["/A"]["/URI"]
             for page in reader.pages for annotation in page.get("/Annots", [])
             if annotation.get_object()["/Subtype"] == "/Link"}
@@ -74,7 +74,7 @@ def test_numbers_are_links(built, document):
 
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_only_the_shipped_font_is_used_and_embedded(built, document):
-    reader = PdfReader(built / f"us/en/{document}.pdf")
+    reader = PdfReader(built / f"us/en-US/{document}.pdf")
     fonts = {}
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
@@ -89,11 +89,11 @@ def test_only_the_shipped_font_is_used_and_embedded(built, document):
 
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_pdf_ua_markers_and_metadata(built, document):
-    reader = PdfReader(built / f"us/en/{document}.pdf")
+    reader = PdfReader(built / f"us/en-US/{document}.pdf")
     root = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root
     assert root["/MarkInfo"]["/Marked"] == TRUE
-    assert root["/Lang"] == "en"
+    assert root["/Lang"] == "en-US"
     assert root["/ViewerPreferences"]["/DisplayDocTitle"] == TRUE
     xmp = root["/Metadata"].get_object().get_data().decode()
     assert "pdfuaid:part" in xmp
@@ -106,7 +106,7 @@ def test_pdf_ua_markers_and_metadata(built, document):
 
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_one_h1_and_headings_in_order(built, document):
-    reader = PdfReader(built / f"us/en/{document}.pdf")
+    reader = PdfReader(built / f"us/en-US/{document}.pdf")
     tags = [str(element["/S"]) for element in struct_elements(reader)]
     headings = [int(t[2]) for t in tags if t in ("/H1", "/H2", "/H3", "/H4")]
     assert headings.count(1) == 1 and headings[0] == 1
@@ -116,7 +116,7 @@ def test_one_h1_and_headings_in_order(built, document):
 def test_brochure_tags_follow_the_folded_reading_order(built):
     """Front cover, inside flap, the three inside panels, then the back cover: the order
     a person reads the folded sheet, whatever the panels' places on the sheet."""
-    reader = PdfReader(built / "us/en/brochure.pdf")
+    reader = PdfReader(built / "us/en-US/brochure.pdf")
     texts = [e for e in struct_elements(reader) if e["/S"] in ("/H1", "/H2")]
     pages = []
     for heading in texts:
@@ -131,7 +131,7 @@ def test_brochure_tags_follow_the_folded_reading_order(built):
 
 def test_accessibility_checker_finds_no_errors(built):
     # test_regions.py runs it on every edition (a slow test).
-    reports = outloud_reports(built / f"us/en/{document}.pdf" for document in DOCUMENTS)
+    reports = outloud_reports(built / f"us/en-US/{document}.pdf" for document in DOCUMENTS)
     assert len(reports) == len(DOCUMENTS)
     for report in reports:
         assert report["stats"]["tagged"] and report["error"] is None, report["path"]
@@ -155,7 +155,7 @@ def test_same_inputs_give_byte_identical_pdfs(built, tmp_path):
 def test_fold_marks_are_optional(built, tmp_path):
     assert run_cli("build", "--region", "us", "--lang", "en", "--doc", "brochure", "--fold-marks",
                    "--jobs", "1", "--out", tmp_path).exit_code == 0
-    plain = (built / "us/en/brochure.pdf").read_bytes()
-    marked = (tmp_path / "us/en/brochure.pdf").read_bytes()
+    plain = (built / "us/en-US/brochure.pdf").read_bytes()
+    marked = (tmp_path / "us/en-US/brochure.pdf").read_bytes()
     assert plain != marked
-    assert pdf_text(tmp_path / "us/en/brochure.pdf") == pdf_text(built / "us/en/brochure.pdf")
+    assert pdf_text(tmp_path / "us/en-US/brochure.pdf") == pdf_text(built / "us/en-US/brochure.pdf")

@@ -123,7 +123,7 @@ def test_outbox_messages_carry_the_pdfs_and_the_crisis_lines(output):
     message = parse(eml.read_bytes())
     assert message["To"] == "Ana Diaz <ana@example.org>"
     assert message["Subject"].startswith("Información")
-    assert message["Message-ID"] and message["Date"] and message["Content-Language"] == "es"
+    assert message["Message-ID"] and message["Date"] and message["Content-Language"] == "es-US"
     assert not message["Cc"] and not message["Bcc"]
     body = message.get_body(("plain",)).get_content()
     assert body.startswith("Hola, Ana Diaz:")
@@ -135,8 +135,8 @@ def test_outbox_messages_carry_the_pdfs_and_the_crisis_lines(output):
     edition = ContentSet().edition("us", "es")
     files = attachments(message)
     assert files == {
-        readable_filename(edition.brochure.title): (output / "us/es/brochure.pdf").read_bytes(),
-        readable_filename(edition.checklist.title): (output / "us/es/checklist.pdf").read_bytes(),
+        readable_filename(edition.brochure.title): (output / "us/es-US/brochure.pdf").read_bytes(),
+        readable_filename(edition.checklist.title): (output / "us/es-US/checklist.pdf").read_bytes(),
     }
     assert readable_filename(edition.brochure.title) == \
         "Programa intensivo ambulatorio (IOP).pdf"
@@ -167,7 +167,7 @@ def test_dry_run_lists_who_gets_what_and_sends_nothing(output):
                   "--dry-run")
     assert result.exit_code == 0
     assert result.output.count("would send") == 2
-    assert "Intensive Outpatient Program (IOP).pdf (" in result.output and "KB" in result.output
+    assert "Intensive Outpatient Programme (IOP).pdf (" in result.output and "KB" in result.output
     assert not (output / "outbox").exists() and not (output / "send-log.jsonl").exists()
 
 
@@ -189,7 +189,7 @@ def test_csv_with_bad_rows_sends_nothing_and_names_the_lines(output, tmp_path):
     skipped = send(output, "--csv", recipients, "--skip-invalid")
     assert skipped.exit_code == 0 and "2 sent" in skipped.output
     languages = sorted(parse(p.read_bytes())["Content-Language"] for p in (output / "outbox").glob("*.eml"))
-    assert languages == ["es", "fr"]   # Québec's first language when the row gives none
+    assert languages == ["es-US", "fr-CA"]   # Québec's first language when the row gives none
 
 
 def test_message_over_the_size_limit_is_not_sent(output):
@@ -217,7 +217,7 @@ def test_stale_pdfs_are_built_before_sending(tmp_path):
     assert result.exit_code == 0, result.output
     [eml] = list((out / "outbox").glob("*.eml"))
     assert set(attachments(parse(eml.read_bytes())).values()) == {
-        (out / "nz/en/brochure.pdf").read_bytes(), (out / "nz/en/checklist.pdf").read_bytes()}
+        (out / "nz/en-NZ/brochure.pdf").read_bytes(), (out / "nz/en-NZ/checklist.pdf").read_bytes()}
 
 
 # --- a real SMTP server ----------------------------------------------------------------------
@@ -233,7 +233,7 @@ def test_plain_smtp_delivers_one_message_per_recipient(output, smtp_server):
         assert "b@example.org" not in raw.decode(errors="replace") or rcpts == ["b@example.org"]
         assert "a@example.org" not in raw.decode(errors="replace") or rcpts == ["a@example.org"]
         assert set(attachments(message).values()) == {
-            (output / "us/en/brochure.pdf").read_bytes(), (output / "us/en/checklist.pdf").read_bytes()}
+            (output / "us/en-US/brochure.pdf").read_bytes(), (output / "us/en-US/checklist.pdf").read_bytes()}
         assert "Call or text 988" in message.get_body(("plain",)).get_content()
     again = send(output, "--to", "a@example.org", "--to", "b@example.org",
                  "--smtp-host", "127.0.0.1", "--smtp-port", port)
@@ -254,7 +254,7 @@ def test_starttls_with_login(output, smtp_server, tls):
     assert result.exit_code == 0, result.output
     assert PASSWORD not in result.output
     [(_, raw)] = handler.messages
-    assert parse(raw)["Content-Language"] == "fr"
+    assert parse(raw)["Content-Language"] == "fr-CA"
 
     wrong = send(output, "--to", "b@example.org", "--smtp-host", "127.0.0.1", "--smtp-port", port,
                  "--starttls", "--smtp-user", "clinic", env={"IOP_SMTP_PASSWORD": "not-it-x9"})
@@ -282,9 +282,9 @@ def test_server_down_is_reported_per_recipient(output):
     result = send(output, "--to", "a@example.org", "--to", "b@example.org",
                   "--smtp-host", "127.0.0.1", "--smtp-port", port, "--retries", "2")
     assert result.exit_code == 1
-    assert "failed       a@example.org [us/en]: cannot connect to smtp://127.0.0.1" in result.output
+    assert "failed       a@example.org [us/en-US]: cannot connect to smtp://127.0.0.1" in result.output
     assert "gave up after 3 tries" in result.output
-    assert "failed       b@example.org [us/en]: not sent: cannot connect" in result.output
+    assert "failed       b@example.org [us/en-US]: not sent: cannot connect" in result.output
     assert "0 sent" in result.output and "2 failed" in result.output
     # Each try is on record, with the certainty that it did not go.
     assert log_events(output, "delivered") == []
@@ -303,7 +303,7 @@ def test_permanent_failure_is_reported_and_the_others_are_sent(output, smtp_serv
     result = send(output, "--to", "gone@example.org", "--to", "b@example.org",
                   "--smtp-host", "127.0.0.1", "--smtp-port", port)
     assert result.exit_code == 1
-    assert "failed       gone@example.org [us/en]: the server refused the address: 550" in result.output
+    assert "failed       gone@example.org [us/en-US]: the server refused the address: 550" in result.output
     assert "1 sent" in result.output and "1 failed" in result.output
     assert [rcpts for rcpts, _ in handler.messages] == [["b@example.org"]]
     rerun = send(output, "--to", "gone@example.org", "--to", "b@example.org",
@@ -318,7 +318,7 @@ def test_connection_dropped_during_data_is_retried(output, smtp_server):
     assert "after 2 tries" in result.output
     [(_, raw)] = handler.messages
     assert set(attachments(parse(raw)).values()) == {
-        (output / "us/en/brochure.pdf").read_bytes(), (output / "us/en/checklist.pdf").read_bytes()}
+        (output / "us/en-US/brochure.pdf").read_bytes(), (output / "us/en-US/checklist.pdf").read_bytes()}
 
 
 # --- hostile or careless input ---------------------------------------------------------------
@@ -415,7 +415,7 @@ def test_a_failing_send_log_stops_the_run_and_nobody_gets_it_more_than_twice(out
     attempts = log_events(output, "attempt")
     first_key = attempts[0]["key"]
     assert [a["key"] for a in attempts].count(first_key) == 2
-    assert "a@example.org [us/en]: earlier tries may have gone out" in outputs[2].output
+    assert "a@example.org [us/en-US]: earlier tries may have gone out" in outputs[2].output
 
 
 def test_plain_smtp_login_is_refused_unless_asked(output, smtp_server):

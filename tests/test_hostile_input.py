@@ -83,9 +83,9 @@ def test_preview_never_writes_outside_the_output_folder(built, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(built, out)
     outside = tmp_path / "elsewhere.pdf"
-    shutil.copy(out / "us/en/checklist.pdf", outside)
+    shutil.copy(out / "us/en-US/checklist.pdf", outside)
     manifest = json.loads((out / "manifest.json").read_text())
-    entry = dict(manifest["documents"]["us/en/checklist.pdf"], sha256="changed")
+    entry = dict(manifest["documents"]["us/en-US/checklist.pdf"], sha256="changed")
     manifest["documents"]["../elsewhere.pdf"] = entry
     (out / "manifest.json").write_text(json.dumps(manifest))
     result = run_cli("preview", "--out", out)
@@ -129,7 +129,7 @@ def test_keypad_letters_and_a_bracketed_repeat_are_allowed(content, tmp_path):
     edit(content / "regions/us.yaml", 'display: "1-800-662-4357"', 'display: "1-800-662-HELP (4357)"')
     result = run_cli("build", *US_OREGON, "--content", content, "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
-    assert "1-800-662-HELP (4357)" in pdf_text(tmp_path / "out/us-or/en/brochure.pdf")
+    assert "1-800-662-HELP (4357)" in pdf_text(tmp_path / "out/us-or/en-US/brochure.pdf")
 
 
 @pytest.mark.parametrize("label", ['"{number}, then press"', '"{number}, press {option} {x}"',

@@ -39,7 +39,7 @@ def crisis_numbers(edition) -> list[str]:
 
 # --- every page ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("key", ["us/en", "us/es", "ca-qc/fr", "gb/en"])
+@pytest.mark.parametrize("key", ["us/en-US", "us/es-US", "ca-qc/fr-CA", "gb/en-GB"])
 def test_a_crisis_line_on_every_page(built, key):
     [edition] = [e for e in editions_of() if e.key == key]
     for document in ("brochure", "checklist"):
@@ -54,8 +54,8 @@ def test_a_crisis_line_on_every_page(built, key):
 def test_inside_panels_fill_in_reading_order(built):
     """The sections run down the first column, then the second, then the third, in their
     order; the first two columns end near the bottom (no inches left empty)."""
-    [edition] = [e for e in editions_of() if e.key == "us/en"]
-    pdf = built / "us/en/brochure.pdf"
+    [edition] = [e for e in editions_of() if e.key == "us/en-US"]
+    pdf = built / "us/en-US/brochure.pdf"
     lines, width, height = page_lines(pdf, 1)
     column_width = width / 3
     columns = [[line for line in lines if column_width * i <= line[1] < column_width * (i + 1)]
@@ -82,7 +82,7 @@ def test_inside_panels_fill_in_reading_order(built):
 def test_body_type_is_copyfitted_between_12_and_11_points(built):
     """Each edition's brochure body is the largest size (12, 11.5 or 11 pt) that fits, the
     same on every panel; the checklist body is 12 pt."""
-    for key in ("us/en", "us/es", "ca-qc/fr"):
+    for key in ("us/en-US", "us/es-US", "ca-qc/fr-CA"):
         for document, allowed in (("brochure", {12.0, 11.5, 11.0}), ("checklist", {12.0})):
             sizes = font_sizes(built / key / f"{document}.pdf")
             body = max(sizes, key=sizes.get)
@@ -93,7 +93,7 @@ def test_body_type_is_copyfitted_between_12_and_11_points(built):
 def test_numbers_never_break_across_lines(built):
     """Every crisis number and the clinic's phone sit whole on one line; a display may break
     only before a bracketed repetition ("1 866 APPELLE" | "(277-3553)")."""
-    for key in ("us/en", "us/es", "ca-qc/fr", "ca-qc/en"):
+    for key in ("us/en-US", "us/es-US", "ca-qc/fr-CA", "ca-qc/en-CA"):
         [edition] = [e for e in editions_of() if e.key == key]
         wanted = [n.split(" (")[0] for n in crisis_numbers(edition)]
         if edition.clinic.phone:
@@ -141,7 +141,7 @@ def test_a_long_word_in_prose_is_hyphenated_not_clipped(us_only, tmp_path):
     result = run_cli("build", "--region", "us", "--lang", "en", "--doc", "brochure",
                      "--jobs", "1", "--content", us_only, "--out", out)
     assert result.exit_code == 0, result.output
-    lines = [line for page in PdfReader(out / "us/en/brochure.pdf").pages
+    lines = [line for page in PdfReader(out / "us/en-US/brochure.pdf").pages
              for line in page.extract_text().splitlines()]
     # WeasyPrint hyphenates with U+2010 HYPHEN.
     assert any(line.rstrip().endswith(("-", "\u2010")) and "counter" in line for line in lines)
@@ -157,7 +157,7 @@ def test_a_long_word_in_a_crisis_box_is_hyphenated_or_refused_never_clipped(us_o
     result = run_cli("build", "--region", "us", "--lang", "en", "--doc", "checklist",
                      "--jobs", "1", "--content", us_only, "--out", out)
     assert result.exit_code == 0, result.output
-    text = PdfReader(out / "us/en/checklist.pdf").pages[0].extract_text()
+    text = PdfReader(out / "us/en-US/checklist.pdf").pages[0].extract_text()
     assert re.search(r"[a-z][-\u2010]\n", text)
     assert "Pneumono" in re.sub(r"[-\u2010]\n", "", text)
     # A run of letters with no place to hyphenate cannot fit: it is refused.
@@ -203,8 +203,8 @@ def test_a_long_clinic_name_and_website_in_spanish_build_without_touching_the_di
 # --- the levels of care and the checklist grid -----------------------------------------------
 
 def test_the_levels_of_care_are_one_figure_with_alt_text(built):
-    [edition] = [e for e in editions_of() if e.key == "us/en"]
-    reader = PdfReader(built / "us/en/brochure.pdf")
+    [edition] = [e for e in editions_of() if e.key == "us/en-US"]
+    reader = PdfReader(built / "us/en-US/brochure.pdf")
     alts = [str(e.get("/Alt")) for e in struct_elements(reader) if e.get("/S") == "/Figure"]
     assert edition.brochure.levels_of_care.description in alts
     text = normalise(" ".join(p.extract_text() for p in reader.pages))
@@ -213,8 +213,8 @@ def test_the_levels_of_care_are_one_figure_with_alt_text(built):
 
 
 def test_the_checklist_is_a_fillable_grid_for_three_programs(built):
-    [edition] = [e for e in editions_of() if e.key == "us/en"]
-    fields = PdfReader(built / "us/en/checklist.pdf").get_fields()
+    [edition] = [e for e in editions_of() if e.key == "us/en-US"]
+    fields = PdfReader(built / "us/en-US/checklist.pdf").get_fields()
     questions = edition.checklist.questions
     for q, item in enumerate(questions, 1):
         for n in (1, 2, 3):
@@ -225,7 +225,7 @@ def test_the_checklist_is_a_fillable_grid_for_three_programs(built):
     assert {f"program-{n}-name" for n in (1, 2, 3)} <= set(fields)
     # Each text field is at least as tall as the text typed into it (its /DA size), so
     # nothing typed is clipped; each check box is a usable size.
-    for annotation in PdfReader(built / "us/en/checklist.pdf").pages[0]["/Annots"]:
+    for annotation in PdfReader(built / "us/en-US/checklist.pdf").pages[0]["/Annots"]:
         annotation = annotation.get_object()
         if annotation["/Subtype"] != "/Widget":
             continue   # a link
@@ -236,13 +236,13 @@ def test_the_checklist_is_a_fillable_grid_for_three_programs(built):
             assert abs(y2 - y1) >= size and abs(x2 - x1) >= 0.9 * POINTS_PER_INCH, field["/T"]
         else:
             assert abs(y2 - y1) >= 10 and abs(x2 - x1) >= 10, field["/T"]
-    tags = [str(e.get("/S")) for e in struct_elements(PdfReader(built / "us/en/checklist.pdf"))]
+    tags = [str(e.get("/S")) for e in struct_elements(PdfReader(built / "us/en-US/checklist.pdf"))]
     assert "/Table" in tags and tags.count("/TR") == len(questions) + 1
-    [report] = outloud_reports([built / "us/en/checklist.pdf"])
+    [report] = outloud_reports([built / "us/en-US/checklist.pdf"])
     assert report["counts"]["error"] == 0, report["findings"]
 
 
-@pytest.mark.parametrize("key", ["us/en", "us/es", "ca-qc/fr"])
+@pytest.mark.parametrize("key", ["us/en-US", "us/es-US", "ca-qc/fr-CA"])
 def test_the_checklist_shows_its_main_message_as_three_steps_side_by_side(built, key):
     """The checklist's main message (call, ask, compare) as three numbered steps in a row,
     each with its icon, above the grid: the visual that carries the message."""

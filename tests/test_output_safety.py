@@ -21,7 +21,7 @@ US_CHECKLIST = ("--region", "us", "--lang", "en", "--doc", "checklist")
 
 @pytest.fixture(scope="module")
 def first_build(tmp_path_factory):
-    """The earlier PDFs: gb/en and us/en checklists, built once for this module."""
+    """The earlier PDFs: gb/en-GB and us/en-US checklists, built once for this module."""
     out = tmp_path_factory.mktemp("first") / "output"
     result = run_cli("build", *FIRST, "--jobs", "1", "--out", out)
     assert result.exit_code == 0, result.output
@@ -55,7 +55,7 @@ def manifest_entries(folder) -> set[str]:
 
 def test_the_lock_file_is_not_an_output(first_build):
     assert (first_build / ".lock").is_file()
-    assert manifest_entries(first_build) == {"gb/en/checklist.pdf", "us/en/checklist.pdf"}
+    assert manifest_entries(first_build) == {"gb/en-GB/checklist.pdf", "us/en-US/checklist.pdf"}
     for listing in ("index.html", "previews.json", "manifest.json"):
         assert ".lock" not in (first_build / listing).read_text()
 
@@ -109,8 +109,8 @@ def test_two_builds_at_once_take_turns_and_the_manifest_keeps_both(out):
     for process in builds:
         stdout, stderr = process.communicate(timeout=300)
         assert process.returncode == 0 and stderr == "", (stdout, stderr)
-    assert manifest_entries(out) == {"gb/en/checklist.pdf", "us/en/checklist.pdf",
-                                     "ca/en/checklist.pdf", "au/en/checklist.pdf"}
+    assert manifest_entries(out) == {"gb/en-GB/checklist.pdf", "us/en-US/checklist.pdf",
+                                     "ca/en-CA/checklist.pdf", "au/en-AU/checklist.pdf"}
     assert {k: v for k, v in pdfs(out).items() if k in before} == before
 
 
@@ -180,7 +180,7 @@ def read_only():
 @pytest.mark.parametrize("folders, lock_file, named", [
     ("all", False, "."),    # the lock file cannot be made
     ("all", True, "."),     # left by an earlier run, it opens; but not the manifest's folder
-    ("us/en", True, "us/en"),
+    ("us/en-US", True, "us/en-US"),
 ], ids=["whole-folder", "whole-folder-with-lock-file", "one-subfolder"])
 def test_a_read_only_folder(out, renders, read_only, folders, lock_file, named):
     """Found before rendering, naming the folder that takes no new file."""
@@ -215,15 +215,15 @@ def test_a_full_disk_mid_build(out, monkeypatch):
     """gb's checklist is written, then the disk is full for us's: one line naming it, us's
     earlier PDF as it was, gb's new one in the manifest, no temporary file left."""
     before = pdfs(out)
-    failing_fsync(monkeypatch, "/us/en/.checklist.pdf.")
+    failing_fsync(monkeypatch, "/us/en-US/.checklist.pdf.")
     result = run_cli("build", *FIRST, "--force", "--jobs", "1", "--out", out)
     [error] = error_lines(result)
-    assert error == (f"Error: {out}/us/en/checklist.pdf: cannot write it (the disk is full); "
+    assert error == (f"Error: {out}/us/en-US/checklist.pdf: cannot write it (the disk is full); "
                      f"free some space and run again (no file was left half-written)")
-    assert "built      gb/en/checklist.pdf" in result.stdout  # the failure came mid-build
+    assert "built      gb/en-GB/checklist.pdf" in result.stdout  # the failure came mid-build
     assert pdfs(out) == before
     manifest = json.loads((out / "manifest.json").read_text())["documents"]
-    assert set(manifest) == {"gb/en/checklist.pdf", "us/en/checklist.pdf"}
+    assert set(manifest) == {"gb/en-GB/checklist.pdf", "us/en-US/checklist.pdf"}
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
 
 
@@ -235,7 +235,7 @@ def test_a_full_disk_for_every_file_reports_the_first(out, monkeypatch):
     failing_fsync(monkeypatch, str(out))
     result = run_cli("build", *US_CHECKLIST, "--force", "--jobs", "1", "--out", out)
     [error] = error_lines(result)
-    assert error.startswith(f"Error: {out}/us/en/checklist.pdf: cannot write it (the disk is "
+    assert error.startswith(f"Error: {out}/us/en-US/checklist.pdf: cannot write it (the disk is "
                             f"full)")
     assert pdfs(out) == before and (out / "manifest.json").read_bytes() == manifest
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]

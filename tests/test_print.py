@@ -24,7 +24,7 @@ def boxes(page):
 
 
 @pytest.mark.parametrize("edition, paper, trim", [
-    ("us-or/en", "letter", (792.0, 612.0)), ("gb/en", "a4", (841.9, 595.3))])
+    ("us-or/en-US", "letter", (792.0, 612.0)), ("gb/en-GB", "a4", (841.9, 595.3))])
 def test_print_shop_brochure_has_bleed_around_the_trim(printed, edition, paper, trim):
     bleed = round(POINTS[paper], 1)
     for page in PdfReader(printed / edition / "brochure-print.pdf").pages:
@@ -35,7 +35,7 @@ def test_print_shop_brochure_has_bleed_around_the_trim(printed, edition, paper, 
 
 
 def test_print_shop_checklist_has_bleed_too(printed):
-    page = PdfReader(printed / "gb/en/checklist-print.pdf").pages[0]
+    page = PdfReader(printed / "gb/en-GB/checklist-print.pdf").pages[0]
     found = boxes(page)
     assert found["/TrimBox"] == [0.0, 0.0, 595.3, 841.9]
     assert found["/MediaBox"][0] == -round(POINTS["a4"], 1)
@@ -43,7 +43,7 @@ def test_print_shop_checklist_has_bleed_too(printed):
 
 @pytest.mark.parametrize("document", ["brochure", "checklist"])
 def test_print_shop_pdfs_are_pdf_x4_with_a_fogra39_output_intent(printed, document):
-    reader = PdfReader(printed / "us-or/en" / f"{document}-print.pdf")
+    reader = PdfReader(printed / "us-or/en-US" / f"{document}-print.pdf")
     root = reader.trailer["/Root"]
     [intent] = [i.get_object() for i in root["/OutputIntents"]]
     assert intent["/S"] == "/GTS_PDFX" and intent["/OutputConditionIdentifier"] == "FOGRA39"
@@ -57,16 +57,16 @@ def test_print_shop_pdfs_are_pdf_x4_with_a_fogra39_output_intent(printed, docume
 
 def test_office_editions_are_unchanged_by_the_print_shop_option(printed, built):
     for document in DOCUMENTS:
-        office = (printed / "us-or/en" / f"{document}.pdf").read_bytes()
-        assert office == (built / "us-or/en" / f"{document}.pdf").read_bytes()
-        reader = PdfReader(printed / "us-or/en" / f"{document}.pdf")
+        office = (printed / "us-or/en-US" / f"{document}.pdf").read_bytes()
+        assert office == (built / "us-or/en-US" / f"{document}.pdf").read_bytes()
+        reader = PdfReader(printed / "us-or/en-US" / f"{document}.pdf")
         assert "/OutputIntents" not in reader.trailer["/Root"]
         assert boxes(reader.pages[0])["/MediaBox"] == boxes(reader.pages[0])["/TrimBox"]
         assert "pdfuaid:part" in reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
 
 
 def test_print_shop_brochure_keeps_every_content_item_and_crisis_number(printed):
-    text = pdf_text(printed / "us-or/en/brochure-print.pdf")
+    text = pdf_text(printed / "us-or/en-US/brochure-print.pdf")
     data = load(CONTENT_DIR / "brochure.en.yaml")
     assert [s for s in printed_strings(brochure=data) if normalise(s) not in text] == []
     for number in ("911", "988", "988lifeline.org", "838255", "1-800-662-4357"):
@@ -77,8 +77,8 @@ def test_print_shop_rebuild_is_byte_identical(printed, tmp_path):
     assert run_cli("build", "--print-shop", "--region", "gb", "--jobs", "1",
                    "--out", tmp_path).exit_code == 0
     for name in ("brochure-print.pdf", "checklist-print.pdf"):
-        assert hashlib.sha256((tmp_path / "gb/en" / name).read_bytes()).digest() == \
-            hashlib.sha256((printed / "gb/en" / name).read_bytes()).digest()
+        assert hashlib.sha256((tmp_path / "gb/en-GB" / name).read_bytes()).digest() == \
+            hashlib.sha256((printed / "gb/en-GB" / name).read_bytes()).digest()
 
 
 # --- the fillable checklist ------------------------------------------------------------------
@@ -86,7 +86,7 @@ def test_print_shop_rebuild_is_byte_identical(printed, tmp_path):
 def test_office_checklist_is_fillable_with_named_fields(built):
     """A check box and a notes line for each question and each of three programs, and a
     line for each program's name: named, and titled with the program and the question."""
-    fields = PdfReader(built / "us/en/checklist.pdf").get_fields()
+    fields = PdfReader(built / "us/en-US/checklist.pdf").get_fields()
     checklist = load(CONTENT_DIR / "checklist.en.yaml")
     topics = [q["topic"] for q in checklist["questions"]]
     ticks = {k: v for k, v in fields.items() if k.startswith("question-")}
@@ -102,12 +102,12 @@ def test_office_checklist_is_fillable_with_named_fields(built):
 
 
 def test_spanish_checklist_fields_are_named_in_spanish(built):
-    fields = PdfReader(built / "us/es/checklist.pdf").get_fields()
+    fields = PdfReader(built / "us/es-US/checklist.pdf").get_fields()
     assert fields["notes-1-program-1"]["/TU"].startswith("Notas, Programa 1")
 
 
 def test_print_shop_checklist_has_no_form_fields(printed):
-    assert not PdfReader(printed / "us-or/en/checklist-print.pdf").get_fields()
+    assert not PdfReader(printed / "us-or/en-US/checklist-print.pdf").get_fields()
 
 
 # --- the QR code -----------------------------------------------------------------------------
@@ -118,8 +118,8 @@ def decode_qr_codes(path, page=0):
     return zxingcpp.read_barcodes(image)
 
 
-@pytest.mark.parametrize("pdf", ["us-or/en/brochure.pdf", "us-or/en/brochure-print.pdf",
-                                 "gb/en/brochure.pdf"])
+@pytest.mark.parametrize("pdf", ["us-or/en-US/brochure.pdf", "us-or/en-US/brochure-print.pdf",
+                                 "gb/en-GB/brochure.pdf"])
 def test_qr_code_decodes_to_the_clinic_website(printed, pdf):
     region = pdf.split("/")[0]
     clinic = load(CONTENT_DIR / f"clinics/{load(CONTENT_DIR / f'regions/{region}.yaml')['clinic']}.yaml")
@@ -131,7 +131,7 @@ def test_qr_code_decodes_to_the_clinic_website(printed, pdf):
 
 
 def test_qr_code_is_vector_with_alt_text(printed):
-    reader = PdfReader(printed / "us-or/en/brochure.pdf")
+    reader = PdfReader(printed / "us-or/en-US/brochure.pdf")
     images = [x.get_object() for page in reader.pages
               for x in (page["/Resources"].get("/XObject") or {}).values()
               if x.get_object().get("/Subtype") == "/Image"]
@@ -147,5 +147,5 @@ def test_no_website_no_qr_code(content, tmp_path):
     out = tmp_path / "out"
     assert run_cli("build", "--region", "gb", "--doc", "brochure", "--jobs", "1",
                    "--content", content, "--out", out).exit_code == 0
-    assert decode_qr_codes(out / "gb/en/brochure.pdf") == []
-    assert "thames.example.org" not in pdf_text(out / "gb/en/brochure.pdf")
+    assert decode_qr_codes(out / "gb/en-GB/brochure.pdf") == []
+    assert "thames.example.org" not in pdf_text(out / "gb/en-GB/brochure.pdf")

@@ -49,7 +49,7 @@ def test_a_state_region_inherits_the_country_and_overrides_its_clinic():
 def test_quebec_replaces_canadas_crisis_line_and_puts_french_first():
     content = ContentSet()
     _, quebec, _ = content.region("ca-qc")
-    assert quebec.languages == ["fr", "en"]
+    assert quebec.languages == ["fr-CA", "en-CA"]
     assert [line.name["fr"] for line in quebec.crisis_lines] == ["Ligne québécoise de prévention du suicide"]
     assert content.edition("ca-qc", "fr").brochure.section("insurance").heading == \
         content.edition("ca", "fr").brochure.section("insurance").heading
@@ -96,9 +96,8 @@ def test_three_level_chain_with_overrides(content):
 
 
 def test_an_override_error_points_at_the_region_file(content):
-    edit(content / "regions/gb.yaml", "crisis_lines:",
-         "content:\n  en:\n    brochure:\n      sections:\n        insurance:\n          heding: x\n"
-         "crisis_lines:")
+    edit(content / "regions/gb.yaml", "        insurance:\n",
+         "        insurance:\n          heding: x\n")
     with pytest.raises(Exception) as caught:
         ContentSet(content).edition("gb", "en")
     message = str(caught.value)
@@ -200,8 +199,8 @@ def test_paper_size_follows_the_region(built, edition):
 def test_shipped_regions_and_languages():
     # At least these ship (a clinic may add its own regions); every one of them is valid.
     assert {e.key for e in SHIPPED} >= {
-        "us/en", "us/es", "us-or/en", "us-or/es", "ca/en", "ca/fr", "ca-qc/fr", "ca-qc/en",
-        "gb/en", "ie/en", "au/en", "nz/en"}
+        "us/en-US", "us/es-US", "us-or/en-US", "us-or/es-US", "ca/en-CA", "ca/fr-CA", "ca-qc/fr-CA", "ca-qc/en-CA",
+        "gb/en-GB", "ie/en-IE", "au/en-AU", "nz/en-NZ"}
 
 
 # --- the batch build -------------------------------------------------------------------------
@@ -225,7 +224,7 @@ def test_incremental_build_force_and_one_changed_region(content, tmp_path):
             "--content", content, "--out", out, "--jobs", "1")
     first = run_cli(*args)
     assert first.exit_code == 0
-    assert statuses(first.output) == {"nz/en/checklist.pdf": "built", "au/en/checklist.pdf": "built"}
+    assert statuses(first.output) == {"nz/en-NZ/checklist.pdf": "built", "au/en-AU/checklist.pdf": "built"}
     manifest_matches_files(out)
 
     again = run_cli(*args)
@@ -237,8 +236,8 @@ def test_incremental_build_force_and_one_changed_region(content, tmp_path):
     edit(content / "regions/nz.yaml", 'en: "Free."', 'en: "Free, any time."')
     changed = run_cli(*args)
     assert statuses(changed.output) == {
-        "nz/en/checklist.pdf": "built", "au/en/checklist.pdf": "up to date"}
-    assert "Free, any time." in pdf_text(out / "nz/en/checklist.pdf")
+        "nz/en-NZ/checklist.pdf": "built", "au/en-AU/checklist.pdf": "up to date"}
+    assert "Free, any time." in pdf_text(out / "nz/en-NZ/checklist.pdf")
     manifest_matches_files(out)
 
 
@@ -246,8 +245,8 @@ def test_a_deleted_or_edited_pdf_is_rebuilt(content, tmp_path):
     out = tmp_path / "out"
     args = ("build", "--region", "nz", "--content", content, "--out", out, "--jobs", "1")
     assert run_cli(*args).exit_code == 0
-    (out / "nz/en/checklist.pdf").write_bytes(b"not a pdf")
-    (out / "nz/en/brochure.pdf").unlink()
+    (out / "nz/en-NZ/checklist.pdf").write_bytes(b"not a pdf")
+    (out / "nz/en-NZ/brochure.pdf").unlink()
     assert set(statuses(run_cli(*args).output).values()) == {"built"}
     manifest_matches_files(out)
 
@@ -262,10 +261,10 @@ def test_one_broken_region_is_reported_while_the_others_finish(content, tmp_path
     result = run_cli("build", "--content", content, "--out", out, "--jobs", "2")
     assert result.exit_code == 2
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
-    assert any("regions/nz.yaml" in e and "[nz/en]" in e for e in errors), errors
-    assert any(e.startswith("Error: au/en/brochure: text does not fit") for e in errors), errors
+    assert any("regions/nz.yaml" in e and "[nz/en-NZ]" in e for e in errors), errors
+    assert any(e.startswith("Error: au/en-AU/brochure: text does not fit") for e in errors), errors
     built = {p.relative_to(out).as_posix() for p in out.rglob("*.pdf")}
-    assert "gb/en/checklist.pdf" in built and "au/en/brochure.pdf" not in built
+    assert "gb/en-GB/checklist.pdf" in built and "au/en-AU/brochure.pdf" not in built
     assert built == pdf_paths(healthy)
     # nz's content counts once; both au documents fail to render.
     assert f"{len(built)} built" in result.output
@@ -289,11 +288,11 @@ def test_an_interrupted_build_leaves_no_partial_files_and_a_true_manifest(tmp_pa
 def test_regions_table_and_json():
     table = run_cli("regions")
     assert table.exit_code == 0
-    assert re.search(r"^ie\s+en\s+a4\s+112 or 999\s+Samaritans \(116 123\)", table.output, re.M)
+    assert re.search(r"^ie\s+en-IE\s+a4\s+112 or 999\s+Samaritans \(116 123\)", table.output, re.M)
     assert "_outside-us" not in table.output
     rows = json.loads(run_cli("regions", "--json").output)
     quebec = next(r for r in rows if r["id"] == "ca-qc")
-    assert quebec["extends"] == ["ca"] and quebec["languages"] == ["fr", "en"]
+    assert quebec["extends"] == ["ca"] and quebec["languages"] == ["fr-CA", "en-CA"]
     assert quebec["crisis_lines"][0]["reach"] == ["1-866-277-3553", "https://suicide.ca"]
     assert all(line["source"].startswith("https://") and line["verified_on"]
                for row in rows for line in row["crisis_lines"])
@@ -328,11 +327,11 @@ def test_an_unchanged_full_build_answers_from_the_manifest(content, tmp_path):
     # A changed file, a PDF changed by hand, or a new region each end the quick answer.
     edit(content / "regions/nz.yaml", 'en: "Free."', 'en: "Free, any time."')
     changed = statuses(run_cli(*args).output)
-    assert changed["nz/en/brochure.pdf"] == "built" and changed["au/en/brochure.pdf"] == "up to date"
+    assert changed["nz/en-NZ/brochure.pdf"] == "built" and changed["au/en-AU/brochure.pdf"] == "up to date"
     assert "Nothing to do" in run_cli(*args).output
-    (out / "au/en/checklist.pdf").write_bytes(b"edited")
-    assert statuses(run_cli(*args).output)["au/en/checklist.pdf"] == "built"
+    (out / "au/en-AU/checklist.pdf").write_bytes(b"edited")
+    assert statuses(run_cli(*args).output)["au/en-AU/checklist.pdf"] == "built"
     (content / "regions/nz-akl.yaml").write_text(
         "extends: nz\nid: nz-akl\nname: Auckland\n", encoding="utf-8")
     added = statuses(run_cli(*args).output)
-    assert added["nz-akl/en/brochure.pdf"] == "built" and added["nz/en/brochure.pdf"] == "up to date"
+    assert added["nz-akl/en-NZ/brochure.pdf"] == "built" and added["nz/en-NZ/brochure.pdf"] == "up to date"

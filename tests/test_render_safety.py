@@ -175,7 +175,7 @@ def test_a_large_png_logo_is_downsampled_the_same_way_every_time(content, tmp_pa
         result = run_cli("build", *US_OREGON, "--doc", "brochure", "--jobs", "1",
                          "--content", content, "--out", out)
         assert result.exit_code == 0, result.output
-        pdfs.append(out / "us-or/en/brochure.pdf")
+        pdfs.append(out / "us-or/en-US/brochure.pdf")
     assert images_in(pdfs[0]) == [(PRINT_MAX_SIDE, 750)]  # 4000 x 2500 scaled to 1200 wide
     assert pdfs[0].stat().st_size < 600_000, pdfs[0].stat().st_size
     assert pdfs[0].read_bytes() == pdfs[1].read_bytes()
@@ -186,7 +186,7 @@ def test_a_png_logo_within_print_size_is_embedded_as_it_is(content, tmp_path):
     result = run_cli("build", *US_OREGON, "--doc", "brochure", "--jobs", "1",
                      "--content", content, "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
-    assert images_in(tmp_path / "out/us-or/en/brochure.pdf") == [(600, 300)]
+    assert images_in(tmp_path / "out/us-or/en-US/brochure.pdf") == [(600, 300)]
 
 
 # --- fonts -----------------------------------------------------------------------------------
