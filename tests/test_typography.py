@@ -1,12 +1,15 @@
-"""Typography per language (iop_handouts/typography.py): the rules, and that running them
-twice changes nothing."""
+"""Typography per language (iop_handouts/typography.py): the rules, that running them twice
+changes nothing, and what the built PDFs print: labels included, numbers, addresses and
+crisis lines as written."""
 
 import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pypdf import PdfReader
 
+from helpers import DOCUMENTS, edit, editions_of, run_cli, struct_elements
 from iop_handouts.fonts import covered_characters, printable
 from iop_handouts.typography import colon, language_rules, space_before, typeset
 
@@ -106,3 +109,120 @@ def test_typesetting_keeps_every_letter_and_digit(text, language):
         return re.sub(r"[\s'\"«»“”‘’]", "", value)
     assert kept(typeset(text, language)) == kept(text)
 
+
+# --- what the built PDFs print ---------------------------------------------------------------
+
+def page_text(path) -> str:
+    """The PDF's text with line breaks as spaces, its no-break spaces kept (helpers.pdf_text
+    turns every kind of space into one)."""
+    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    return re.sub(r"-\n", "-", re.sub(r"[ \n]+", " ", text))
+
+
+def field_titles(path) -> list[str]:
+    """The titles (tooltips, read out by screen readers) of a PDF's form fields."""
+    return [str(annotation.get_object()["/TU"]) for page in PdfReader(path).pages
+            for annotation in page.get("/Annots") or () if "/TU" in annotation.get_object()]
+
+
+def alt_texts(path) -> list[str]:
+    return [str(element["/Alt"]) for element in struct_elements(PdfReader(path))
+            if "/Alt" in element]
+
+
+@pytest.fixture(scope="module")
+def quebec_french():
+    (edition,) = editions_of(regions=("ca-qc",), languages=("fr",))
+    return edition
+
+
+def test_french_labels_have_a_no_break_space_before_the_colon(built, quebec_french):
+    brochure = page_text(built / "ca-qc/fr/brochure.pdf")
+    checklist = page_text(built / "ca-qc/fr/checklist.pdf")
+    for label in ("Téléphone", "Site Web", "Appelez-nous", "Urgence", "En ligne"):
+        assert f"{label}{NBSP}:" in brochure, label
+    for label in ("Site Web", "Appelez-nous", "En ligne"):
+        assert f"{label}{NBSP}:" in checklist, label
+    topics = [question.topic for question in quebec_french.checklist.questions]
+    assert len(topics) == 7
+    for topic in topics:
+        assert f"{topic}{NBSP}:" in checklist, topic
+    # No colon in the printed French without its no-break space (times and web addresses
+    # have none to print here).
+    for text in (brochure, checklist):
+        assert re.findall(r".{0,20}[^\xa0]:", text) == []
+
+
+def test_french_form_field_titles_and_alt_text_have_the_space_too(built, quebec_french):
+    titles = field_titles(built / "ca-qc/fr/checklist.pdf")
+    assert f"Nom du programme{NBSP}: Programme 1" in titles
+    for topic in (question.topic for question in quebec_french.checklist.questions):
+        assert f"Programme 1{NBSP}: {topic}" in titles
+        assert f"Notes, Programme 3{NBSP}: {topic}" in titles
+    assert all(re.search(r"[^\xa0]:", title) is None for title in titles), titles
+    assert f"Code QR qui ouvre notre site Web{NBSP}: saint-laurent.example.org" in \
+        alt_texts(built / "ca-qc/fr/brochure.pdf")
+
+
+def test_french_apostrophes_are_curly_and_guillemets_spaced(built, quebec_french):
+    address = quebec_french.clinic.address
+    for document in ("brochure", "checklist"):
+        text = page_text(built / f"ca-qc/fr/{document}.pdf")
+        assert "’" in text
+        # The clinic's address is printed as written ("400, rue de l'Exemple"); nothing else
+        # has a straight apostrophe or quote.
+        for line in address:
+            assert line in text
+            text = text.replace(line, "")
+        assert "'" not in text and '"' not in text
+        assert re.findall(r"«(?!\xa0)|(?<!\xa0)»", text) == []
+    assert f"«{NBSP}Comment choisir un programme{NBSP}»" in \
+        page_text(built / "ca-qc/fr/brochure.pdf")
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_english_prints_no_straight_quotes_and_the_same_numbers(built, document):
+    path = built / f"us/en/{document}.pdf"
+    text = page_text(path)
+    assert "'" not in text and '"' not in text
+    for title in field_titles(path) + alt_texts(path) + [PdfReader(path).metadata.title]:
+        assert "'" not in title and '"' not in title, title
+    for number in ("911", "988", "988lifeline.org", "838255", "1-800-662-4357"):
+        assert number in text
+    if document == "brochure":
+        assert "each program’s license" in text
+
+
+def test_crisis_line_names_are_printed_as_their_region_file_writes_them(built):
+    """Canada's line is written '9-8-8 : Ligne d'aide ...' in ca.yaml: verified as it
+    stands, it is not typeset."""
+    assert "9-8-8 : Ligne d'aide en cas de crise de suicide" in \
+        page_text(built / "ca/fr/brochure.pdf")
+
+
+def test_numbers_addresses_and_times_are_printed_as_written_the_rest_typeset(content, tmp_path):
+    edit(content / "clinics/saint-laurent.yaml", "400, rue de l'Exemple", "1 rue de l'Église")
+    edit(content / "clinics/saint-laurent.yaml", 'phone: "(514) 555-0142"',
+         'phone: "(514) 555-0142"\nhours:\n  fr: "Lun. au ven. : 10:30 à 18:00"\n'
+         '  en: "Mon. to Fri.: 10:30 to 18:00"\nintake_email: "l.accueil@saint-laurent.example.org"')
+    edit(content / "regions/us.yaml", 'display: "1-800-662-4357"',
+         'display: "1-800-662-HELP (4357)"')
+    edit(content / "brochure.en.yaml", 'title: "Intensive Outpatient Program (IOP)"',
+         'title: "Intensive Outpatient Program (\'IOP\')"')
+    out = tmp_path / "out"
+    result = run_cli("build", "--region", "ca-qc", "--region", "us", "--lang", "fr",
+                     "--lang", "en", "--doc", "brochure", "--content", content, "--out", out)
+    assert result.exit_code == 0, result.output
+    french = page_text(out / "ca-qc/fr/brochure.pdf")
+    assert "1 rue de l'Église" in french
+    assert f"Heures{NBSP}: Lun. au ven.{NBSP}: 10:30 à 18:00" in french
+    assert "l.accueil@saint-laurent.example.org" in french.replace(" ", "")
+    assert "1 866 APPELLE (277-3553)" in french and "suicide.ca" in french
+    english = page_text(out / "ca-qc/en/brochure.pdf")
+    assert "1 rue de l'Église" in english and "Hours: Mon. to Fri.: 10:30 to 18:00" in english
+    assert "1-800-662-HELP (4357)" in page_text(out / "us/en/brochure.pdf")
+    # The title, on the cover and as the PDF's title, typeset like all the text.
+    reader = PdfReader(out / "us/en/brochure.pdf")
+    assert reader.metadata.title == "Intensive Outpatient Program (‘IOP’)"
+    assert "Intensive Outpatient Program (‘IOP’)" in \
+        page_text(out / "us/en/brochure.pdf").replace(NBSP, " ")
