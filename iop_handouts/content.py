@@ -362,10 +362,10 @@ def check_region_wording(source: Source, region: Region) -> None:
 NOT_PRINTED = frozenset({"review", "id", "description", "current", "icons"})
 
 
-def printed_texts(edition: Edition):
+def printed_texts(edition: Edition, email: bool = False):
     """(field, text) for every piece of content the PDFs print, each field named as the
-    templates name it, so edition.origin() finds its file and line. Email text is left out:
-    mail programs show it in their own fonts."""
+    templates name it, so edition.origin() finds its file and line. Email text only with
+    `email` (the fonts' check leaves it out: mail programs show it in their own fonts)."""
     def walk(field, value):
         if isinstance(value, str):
             yield field, value
@@ -402,6 +402,8 @@ def printed_texts(edition: Edition):
             yield f"clinic.{name}", contact.text
     if clinic.hours:
         yield "clinic.hours", clinic.hours
+    if email:
+        yield from walk("email", edition.email.model_dump(by_alias=True))
 
 
 def check_printable(edition: Edition) -> None:

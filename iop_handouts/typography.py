@@ -18,7 +18,7 @@ subtag, and for French its region too.
 What is never changed: web and email addresses, and a quote mark or colon between or right
 after digits (10:30, 5'10"): numbers are printed as written. Spanish ¿ and ¡ cannot be added
 by a rule (where a question starts is a matter of wording): `check` reports a question or an
-exclamation without them instead.
+exclamation without them instead (checks.check_opening_marks).
 
 Typesetting twice changes nothing (tests/test_typography.py checks that with Hypothesis).
 """
@@ -121,3 +121,22 @@ def _sub(pattern: str, replacement, text: str) -> str:
 
     return re.sub(pattern, replace, text)
 
+
+# A sentence up to the ? or ! that ends it (its ¿ may open a clause inside it: "Si puede,
+# ¿viene?").
+_SENTENCE_ENDING_IN_A_MARK = re.compile(r"([^.?!…]*)([?!]+)")
+OPENING_MARKS = {"?": "¿", "!": "¡"}
+
+
+def unopened_marks(text: str) -> list[tuple[str, str]]:
+    """Spanish: each question or exclamation that ends in ? or ! but never opens with ¿ or ¡,
+    as (the sentence, and the missing mark).
+    Web and email addresses are left out (a ? in a web address asks nothing)."""
+    text = _PROTECTED.sub(" ", text)
+    missing = []
+    for match in _SENTENCE_ENDING_IN_A_MARK.finditer(text):
+        words, marks = match[1], match[2]
+        for mark in dict.fromkeys(marks):
+            if OPENING_MARKS[mark] not in words:
+                missing.append((" ".join(words.split()) + marks, OPENING_MARKS[mark]))
+    return missing

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from helpers import DOCUMENTS, edit, editions_of, run_cli, struct_elements
 from iop_handouts.fonts import covered_characters, printable
-from iop_handouts.typography import colon, language_rules, space_before, typeset
+from iop_handouts.typography import colon, language_rules, space_before, typeset, unopened_marks
 
 NBSP = "\u00a0"
 LANGUAGES = ("en", "en-GB", "en-US", "es", "es-US", "fr", "fr-CA", "fr-FR", "fr-Latn-FR", "de")
@@ -86,6 +86,18 @@ def test_a_language_without_rules_is_left_alone():
 def test_the_colon_after_a_label():
     assert colon("fr") == colon("fr-CA") == colon("fr-FR") == f"{NBSP}:"
     assert colon("en") == colon("es-US") == ":"
+
+
+@pytest.mark.parametrize("text, missing", [
+    ("¿Qué es el IOP? Es un programa.", []),
+    ("Si puede, ¿viene mañana?", []),
+    ("Qué es el IOP? Es un programa.", [("Qué es el IOP?", "¿")]),
+    ("¡Hola! Llame hoy!", [("Llame hoy!", "¡")]),
+    ("¿De verdad?!", [("¿De verdad?!", "¡")]),
+    ("Vea https://example.org/?q=1 hoy.", []),
+])
+def test_spanish_questions_and_exclamations_without_their_opening_mark(text, missing):
+    assert unopened_marks(text) == missing
 
 
 # Text made of what the rules look at: letters, digits, quotes, marks, spaces of each kind,
