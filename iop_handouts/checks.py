@@ -3,7 +3,8 @@
 Rules a program can check, from the project's health-literacy and crisis-line references:
 crisis lines (present, 24/7, sourced, recently verified, valid numbers, printed in the PDFs),
 reading level, plain-language rules (PEMAT-P and the CDC Clear Communication Index items a
-program can judge), typography from the stylesheets, and review records.
+program can judge), typography from the stylesheets, Spanish questions without their ¿ (and
+exclamations without their ¡), and review records.
 
 Each problem is a Finding: rule, severity, where, what is wrong, how to fix it.
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from .documents import DOCUMENTS
 from .colors import contrast_ratio, parse_hex_color
-from .content import REFERENCE_LANGUAGE, TEXT_FILES, ContentSet, Edition
+from .content import REFERENCE_LANGUAGE, TEXT_FILES, ContentSet, Edition, printed_texts
 from .clinic_folder import open_content
 from .errors import ContentError, error_lines
 from .languages import base_language, matches, spellings_found
@@ -100,6 +101,7 @@ def run_checks(content_dir: Path, output_dir: Path, styles_dir: Path, renderer=N
         check_pdfs(report, edition, output_dir)
         check_clinic_wording(report, edition, content)
         check_spelling(report, edition, content)
+    check_opening_marks(report, editions)
     check_texts(report, editions, renderer)
     check_typography(report, styles_dir)
     check_reviews(report, content, {base_language(e.language) for e in editions})
@@ -518,6 +520,31 @@ def sections_without_heading(html: str) -> list[str]:
     parser = _SectionHeadings()
     parser.feed(html)
     return parser.missing
+
+
+# --- typography: Spanish opening marks ------------------------------------------------------
+
+def check_opening_marks(report: Report, editions: list[Edition]) -> None:
+    """A Spanish question opens with ¿ and an exclamation with ¡. Typesetting cannot add
+    them (where a question starts is a matter of wording), so each one without its opening
+    mark is reported at its file, line and field, once however many editions print it."""
+    from .typography import language_rules, unopened_marks
+
+    seen = set()
+    for edition in editions:
+        if language_rules(edition.language) != "es":
+            continue
+        for field, text in printed_texts(edition, email=True):
+            for sentence, mark in unopened_marks(text):
+                where = edition.origin(field) or f"{edition.key}, field '{field}'"
+                if (where, sentence) in seen:
+                    continue
+                seen.add((where, sentence))
+                shown = sentence if len(sentence) <= 60 else "..." + sentence[-57:]
+                report.add("typography.opening-marks", "warning", where,
+                           f"'{shown}' has no opening '{mark}'",
+                           f"put '{mark}' where the question or exclamation starts "
+                           f"(e.g. '¿Cuánto cuesta?', 'Si puede, ¿viene?')")
 
 
 # --- typography, from the stylesheets --------------------------------------------------------

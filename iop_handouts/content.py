@@ -25,6 +25,7 @@ from .schema import (BROCHURE_SECTION_IDS, Brochure, Checklist, Clinic, JargonTe
                      Common, CrisisLine, EmailText, Labels, Region, Strict, Variant,
                      validate)
 from .sources import Source, load_yaml
+from .typography import colon, typeset
 
 TEXT_FILES = {"common": Common, "brochure": Brochure, "checklist": Checklist, "email": EmailText}
 REFERENCE_LANGUAGE = "en"
@@ -93,8 +94,8 @@ class Edition:
     @property
     def colon(self) -> str:
         """A colon after a label, as the language writes it: French puts a no-break space
-        before it."""
-        return "\u00a0:" if self.language.startswith("fr") else ":"
+        before it. Templates print it wherever they put a colon of their own."""
+        return colon(self.language)
 
     def origin(self, field_path: str) -> str | None:
         """'content/brochure.en.yaml, line 12, field 'summary'' for a printed field (or the
@@ -281,6 +282,7 @@ class ContentSet:
         for name in TEXT_FILES:
             texts[name], text_files[name], sources[name] = self.text(name, language,
                                                                      region_source, region)
+            texts[name] = typeset_model(texts[name], language)
         files.extend(text_files["common"])
         common: Common = texts["common"]
         labels = common.labels
@@ -393,10 +395,10 @@ def check_region_wording(source: Source, region: Region) -> None:
 NOT_PRINTED = frozenset({"review", "id", "description", "current", "icons"})
 
 
-def printed_texts(edition: Edition):
+def printed_texts(edition: Edition, email: bool = False):
     """(field, text) for every piece of content the PDFs print, each field named as the
-    templates name it, so edition.origin() finds its file and line. Email text is left out:
-    mail programs show it in their own fonts."""
+    templates name it, so edition.origin() finds its file and line. Email text only with
+    `email` (the fonts' check leaves it out: mail programs show it in their own fonts)."""
     def walk(field, value):
         if isinstance(value, str):
             yield field, value
@@ -433,6 +435,8 @@ def printed_texts(edition: Edition):
             yield f"clinic.{name}", contact.text
     if clinic.hours:
         yield "clinic.hours", clinic.hours
+    if email:
+        yield from walk("email", edition.email.model_dump(by_alias=True))
 
 
 def check_printable(edition: Edition) -> None:
@@ -575,6 +579,39 @@ def _respelled(source: Source, spelling: dict[str, str]) -> Source:
 
 # --- resolving for print ---------------------------------------------------------------------
 
+# Typography (typography.py) is applied here, once, as the Edition is made: every text the
+# handouts and emails print, labels included, comes from the Edition, so templates, the PDF's
+# title and subject, the email's subject and attachment names, and the checks that compare
+# content with the PDFs' text all see the same typeset text (a Jinja `finalize` would miss
+# what Python prints, and does not see the edition inside imported macros). Templates put
+# their own colons through `edition.colon`.
+#
+# Left as their files write them: numbers, web and email addresses (Contact.text, .href), the
+# clinic's postal address (what a map or the post knows it by) and the crisis lines' names and
+# notes (printed exactly as checked against their source on verified_on). Labels inside a
+# Contact come from the typeset labels.
+
+def typeset_model(value, language: str):
+    """`value` (a content model, or a list, dict or string in one) with every string
+    typeset for `language`. Review records are not printed and stay as written."""
+    from pydantic import BaseModel
+
+    from .schema import Review
+
+    if isinstance(value, str):
+        return typeset(value, language)
+    if isinstance(value, Review):
+        return value
+    if isinstance(value, BaseModel):
+        return value.model_copy(update={name: typeset_model(getattr(value, name), language)
+                                        for name in type(value).model_fields})
+    if isinstance(value, (list, tuple)):
+        return type(value)(typeset_model(item, language) for item in value)
+    if isinstance(value, dict):
+        return {key: typeset_model(item, language) for key, item in value.items()}
+    return value
+
+
 def _local(source: Source, location: tuple, texts: dict | None, language: str) -> str | None:
     if texts is None:
         return None
@@ -622,6 +659,7 @@ def resolve_crisis_line(source: Source, index: int, line: CrisisLine, language: 
         contact = phones.contact(source, where + ("number",), reach.number, label, display,
                                  scheme, reach.how)
         contacts.append(_with_option_and_keyword(source, where, reach, contact, labels))
+    # The name and notes as the region file writes them (not typeset): see above.
     return CrisisLineView(
         name=_local(source, here + ("name",), line.name, language),
         contacts=tuple(contacts),
@@ -638,10 +676,11 @@ def resolve_local_resource(source, index, resource, language, phones, labels) ->
     if resource.website:
         contacts.append(Contact(labels.website, resource.website.removeprefix("https://").rstrip("/"),
                                 resource.website))
+    notes = _local(source, here + ("notes",), resource.notes, language)
     return LocalResourceView(
-        name=_local(source, here + ("name",), resource.name, language),
+        name=typeset(_local(source, here + ("name",), resource.name, language), language),
         contacts=tuple(contacts),
-        notes=_local(source, here + ("notes",), resource.notes, language),
+        notes=typeset(notes, language) if notes else notes,
     )
 
 
@@ -661,6 +700,8 @@ def resolve_clinic(source: Source, clinic: Clinic, phones: PhoneBook, labels: La
     hours = clinic.hours
     if isinstance(hours, dict):
         hours = _local(source, ("hours",), hours, language)
+    if hours:
+        hours = typeset(hours, language)
     website = None
     if clinic.website:
         website = Contact(labels.website,
@@ -697,8 +738,9 @@ def resolve_clinic(source: Source, clinic: Clinic, phones: PhoneBook, labels: La
                                f"white text on {clinic.brand_color} has contrast {ratio:.1f}:1, "
                                f"below {MIN_BRAND_CONTRAST}:1; choose a darker colour")
     return ClinicView(
-        name=clinic.name, address=tuple(clinic.address), phone=phone, website=website,
-        logo_src=logo_src, logo_alt=clinic.logo.alt if clinic.logo else None,
+        name=typeset(clinic.name, language), address=tuple(clinic.address), phone=phone,
+        website=website, logo_src=logo_src,
+        logo_alt=typeset(clinic.logo.alt, language) if clinic.logo else None,
         brand_color=clinic.brand_color, hours=hours, intake_email=intake_email, tty=tty,
         hours_per_language=isinstance(clinic.hours, dict),
     )

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import PROJECT, edit, run_cli
-from iop_handouts.checks import run_checks, undefined_abbreviations, sections_without_heading
+from helpers import PROJECT, edit, editions_of, line_of, run_cli
+from iop_handouts.checks import (Report, check_opening_marks, run_checks, sections_without_heading,
+                                 undefined_abbreviations)
 from iop_handouts.paths import STYLES_DIR
 from iop_handouts.render import Renderer
 
@@ -263,6 +264,29 @@ def test_small_crisis_numbers_are_an_error(content, styles):
     assert findings(content, "typography.crisis-size", styles=styles) == []
     edit(styles / "base.css", "--crisis-number-size: 16pt;", "--crisis-number-size: 12pt;")
     assert findings(content, "typography.crisis-size", styles=styles)
+
+
+def opening_marks(content) -> list:
+    """The Spanish opening-marks rule alone, on the us/es-US edition: quicker than every rule."""
+    report = Report()
+    check_opening_marks(report, editions_of(content, ("us",), ("es",)))
+    return report.findings
+
+
+def test_a_spanish_question_without_its_opening_mark_is_named_at_its_line(content):
+    assert opening_marks(content) == []
+    edit(content / "brochure.es.yaml", '"¿Cuánto dura el IOP?"', '"Cuánto dura el IOP?"')
+    edit(content / "email.es.yaml", 'intro: "', 'intro: "Ya lo tiene! ')
+    problems = findings(content, "typography.opening-marks", "us", "es")
+    assert [(f.where.split("content/")[-1], f.severity, f.problem) for f in problems] == [
+        (f"brochure.es.yaml, line {line_of(content / 'brochure.es.yaml', 'Cuánto dura')}, "
+         "field 'faq.items[1].question'", "warning", "'Cuánto dura el IOP?' has no opening '¿'"),
+        (f"email.es.yaml, line {line_of(content / 'email.es.yaml', 'intro:')}, field 'intro'",
+         "warning", "'Ya lo tiene!' has no opening '¡'"),
+    ]
+    # A question may open inside its sentence.
+    edit(content / "brochure.es.yaml", '"Cuánto dura el IOP?"', '"Y si sigue, ¿cuánto dura?"')
+    assert [f.problem for f in opening_marks(content)] == ["'Ya lo tiene!' has no opening '¡'"]
 
 
 # --- governance ------------------------------------------------------------------------------
