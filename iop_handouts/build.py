@@ -17,6 +17,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .approvals import APPROVALS_FILE
 from .languages import matches
 from .content import Edition
 from .documents import DOCUMENTS
@@ -150,8 +151,10 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
     hasher = InputsHasher(renderer.templates_dir, renderer.styles_dir)
     manifest = Manifest(output_dir)
     pending = []
+    # The approvals decide the draft line and the edition mark: a job's inputs include them.
+    approvals = [APPROVALS_FILE] if (roots.own / APPROVALS_FILE).is_file() else []
     for job in build_plan.jobs:
-        files = [roots.name(f) for f in job.edition.input_files[job.document]]
+        files = [roots.name(f) for f in job.edition.input_files[job.document]] + approvals
         inputs = hasher.inputs(job.name, job.options_key, roots, files)
         if not force and manifest.is_current(job.relative_path, inputs, write_html):
             entry = manifest.documents[job.relative_path]
@@ -229,6 +232,29 @@ class BuildInputError(HandoutError):
     """The request itself cannot be met: no content folder, an unknown region, nothing left."""
 
 
+class NotApprovedError(HandoutError):
+    """A final build of content not yet approved: one line per file, naming who must
+    approve it and the editions waiting for it."""
+
+    def __init__(self, lines: list[str]):
+        self.problems = lines
+        super().__init__("\n".join(lines))
+
+    def lines(self) -> list[str]:
+        return list(self.problems)
+
+
+def unapproved_lines(editions) -> list[str]:
+    """'shipped:brochure.es.yaml: needs a translator's approval [us/es, us-or/es]', a line
+    per file that keeps an edition from being final."""
+    waiting: dict[str, tuple[object, list[str]]] = {}
+    for edition in editions:
+        for file in edition.review.pending:
+            waiting.setdefault(file.name, (file, []))[1].append(edition.key)
+    return [f"{name}: {file.describe()} [{', '.join(keys)}]"
+            for name, (file, keys) in sorted(waiting.items())]
+
+
 @dataclass(frozen=True)
 class BuildRequest:
     """What to build, where from and where to. Empty filters mean everything."""
@@ -241,6 +267,8 @@ class BuildRequest:
     force: bool = False
     write_html: bool = False
     options: RenderOptions = RenderOptions()
+    # Only editions whose every file is approved as it is now; anything else is refused.
+    final: bool = False
 
     @property
     def everything(self) -> bool:
@@ -294,7 +322,8 @@ def build(request: BuildRequest, on_result=None, total=None, on_wait=None) -> Bu
     if not content_dir.is_dir():
         raise BuildInputError(f"content folder {display_path(content_dir)} does not exist")
     renderer = Renderer(content_dir=content_dir)
-    if request.everything and not request.force:
+    # A final build always looks at the approvals: an up-to-date draft is still a draft.
+    if request.everything and not request.force and not request.final:
         # Answer a no-op from the manifest alone, before loading any heavy library. It only
         # reads, and every file it reads is replaced whole, so it needs no lock.
         count = nothing_to_do(output_dir, renderer.templates_dir, renderer.styles_dir,
@@ -327,6 +356,11 @@ def _build_locked(request: BuildRequest, renderer: Renderer, summary: BuildSumma
         check_filters(content, request)
         build_plan = plan(content, request.regions, request.languages, request.documents,
                           request.options)
+        if request.final:
+            refused = unapproved_lines({job.edition.key: job.edition
+                                        for job in build_plan.jobs}.values())
+            if refused:
+                raise NotApprovedError(refused)
         summary.content_failures = build_plan.content_failures
         if total:
             total(len(build_plan.jobs))

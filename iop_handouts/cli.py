@@ -161,12 +161,17 @@ def main():
 @click.option("--print-shop", is_flag=True,
               help="Also make the print-shop edition (PDF/X-4, CMYK, bleed and crop marks) "
                    "beside each office PDF, e.g. brochure-print.pdf.")
+@click.option("--final", is_flag=True,
+              help="Refuse content not yet approved (see `review`), listing what needs "
+                   "approval and by whom; without it, drafts build with a draft line.")
 @content_option
 def build(regions, languages, clinics, documents, jobs, force, output_dir, write_html,
-          fold_marks, print_shop, content_dir):
+          fold_marks, print_shop, final, content_dir):
     """Build the brochure and checklist PDFs for every region and language.
 
-    Only what changed since the last build is rendered; --force renders everything.
+    Only what changed since the last build is rendered; --force renders everything. An
+    edition made from any file not yet approved prints "Draft: not yet reviewed" on every
+    page; --final builds only approved editions (exit code 2 otherwise).
 
     \b
     Examples:
@@ -175,6 +180,7 @@ def build(regions, languages, clinics, documents, jobs, force, output_dir, write
       iop-handouts build --doc checklist --jobs 4 --force
       iop-handouts build --out /tmp/handouts --html --fold-marks
       iop-handouts build --print-shop      # adds brochure-print.pdf, checklist-print.pdf
+      iop-handouts build --final --region us-or
     """
     from iop_handouts.build import BuildRequest
     from iop_handouts.render import RenderOptions
@@ -183,7 +189,7 @@ def build(regions, languages, clinics, documents, jobs, force, output_dir, write
     request = BuildRequest(content_dir=space.content_dir, output_dir=space.output_dir,
                            regions=space.regions(regions, clinics),
                            languages=space.languages(languages), documents=documents, jobs=jobs, force=force, write_html=write_html,
-                           options=RenderOptions(fold_marks, print_shop))
+                           options=RenderOptions(fold_marks, print_shop), final=final)
     code = run_build(request)
     if code:
         sys.exit(code)
@@ -197,6 +203,13 @@ def run_build(request, quiet_up_to_date: bool = False) -> int:
     try:
         summary = builder.build(request, on_result=progress.show, total=progress.start,
                                 on_wait=say_waiting)
+    except builder.NotApprovedError as exc:
+        for line in exc.lines():
+            click.echo(f"Error: {one_line(line)}", err=True)
+        click.echo(f"Not built: {len(exc.lines())} file(s) need approval for a final build "
+                   f"(see: iop-handouts review; then: iop-handouts approve FILE --by NAME "
+                   f"--role ROLE).", err=True)
+        return EXIT_BAD_INPUT
     except OutputError as exc:
         raise click.ClickException(str(exc)) from None  # exit 1: not the input's fault
     except HandoutError as exc:
@@ -262,6 +275,90 @@ def report_content_failures(failures):
             grouped.setdefault(message, []).append(edition)
     for message, editions in grouped.items():
         click.echo(f"Error: {one_line(message)} [{', '.join(editions)}]", err=True)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for other programs.")
+@content_option
+def review(as_json, content_dir):
+    """List every content file the editions use, with its review status.
+
+    A file is approved when someone with the role it needs approved it as it is now
+    (`approve`); editing it makes it unapproved again. An edition is final when all its
+    files are approved; otherwise it prints a draft line. Approvals are kept in
+    approvals.yaml in the content's folder (a clinic's folder, made by `init`).
+
+    \b
+    Examples:
+      iop-handouts review
+      iop-handouts review --json
+    """
+    import json
+
+    from .approvals import ROLE_RULE
+    from .review import review_files
+
+    space = Workspace(content_dir, None)
+    try:
+        report = review_files(space.content())
+    except HandoutError as exc:
+        raise input_error(exc) from None
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"Roles: {ROLE_RULE}.")
+    click.echo(f"Approvals: {display_path(report.approvals_path)}")
+    click.echo()
+    header = f"{'status':<13} {'needs':<11} file"
+    click.echo(header)
+    click.echo("-" * len(header))
+    for row in report.files:
+        note = f" (the file says: {row.file_status})" if row.file_status and not row.review.approved else ""
+        click.echo(f"{row.review.state:<13} {row.review.needs:<11} {row.review.name}: "
+                   f"{row.review.describe()}{note} [{', '.join(row.editions)}]")
+    click.echo()
+    for key, status in report.editions:
+        click.echo(f"{key}: {status}")
+    approved = sum(1 for row in report.files if row.review.approved)
+    click.echo(f"{approved} of {len(report.files)} file(s) approved; "
+               f"{sum(1 for _, s in report.editions if s.startswith('final'))} of "
+               f"{len(report.editions)} edition(s) final.")
+
+
+@cli.command()
+@click.argument("file")
+@click.option("--by", "by", required=True, metavar="NAME",
+              help="Who approves it: a staff member's name (kept in approvals.yaml).")
+@click.option("--role", required=True, type=click.Choice(["clinician", "translator", "editor"]),
+              help="The approver's role; each file needs one (see `review`).")
+@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The date of the approval, YYYY-MM-DD. Default: today.")
+@content_option
+def approve(file, by, role, on, content_dir):
+    """Approve a content file as it is now, recording who, as which role, when, and a
+    hash of exactly what was approved.
+
+    FILE is a content file as `review` names it (brochure.es.yaml, regions/us.yaml,
+    shipped:common.en.yaml) or its path. Approvals go in approvals.yaml in the clinic's
+    folder; the shipped content itself is never marked approved.
+
+    \b
+    Examples:
+      iop-handouts approve brochure.es.yaml --by "Ana Ruiz" --role translator
+      iop-handouts approve regions/us-or-maple.yaml --by "Dr Lee" --role clinician
+    """
+    import datetime
+
+    from .review import approve_file
+
+    space = Workspace(content_dir, None)
+    when = on.date() if on else datetime.date.today()
+    try:
+        record = approve_file(space.content(), file, by, role, when)
+    except HandoutError as exc:
+        raise input_error(exc) from None
+    click.echo(f"approved   {record.file} by {record.by} ({record.role}) on {record.date}, "
+               f"sha256 {record.sha256[:12]}...")
 
 
 @cli.command()

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .approvals import Approvals, EditionReview, file_sha256
 from .documents import DOCUMENTS
 from .colors import contrast_ratio, parse_hex_color
 from .errors import ContentError
@@ -86,10 +87,29 @@ class Edition:
     # Where each printed value came from: "brochure.sections[2].heading" -> (file, line), so a
     # problem found on the page names the file, line and field to change.
     origins: dict[str, tuple[str, int | None]]
+    # Whether every file it is made from is approved as it is now (approvals.py), and the
+    # short hash of those files its edition mark prints.
+    review: EditionReview
 
     @property
     def key(self) -> str:
         return f"{self.region_id}/{self.language}"
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every content file the edition's documents are made from."""
+        return tuple(dict.fromkeys(f for document in DOCUMENTS
+                                   for f in self.input_files[document]))
+
+    @property
+    def mark(self) -> str:
+        """The edition mark printed on every handout: 'us/en · 1a2b3c4', with the approval
+        date when final, so printed stock can be matched to what it was made from."""
+        mark = f"{self.key} · {self.review.content_hash}"
+        if self.review.final and self.review.approved_on:
+            mark += " · " + self.labels.approved_on.format(
+                date=self.review.approved_on.isoformat())
+        return mark
 
     @property
     def colon(self) -> str:
@@ -149,6 +169,8 @@ class ContentSet:
         self.base_dir = Path(base_dir) if base_dir else None
         self.roots = (self.content_dir, *((self.base_dir,) if self.base_dir else ()))
         self._files: dict[Path, Source] = {}
+        self._approvals: Approvals | None = None
+        self._hashes: dict[Path, str] = {}
         self._regions: dict[str, tuple[Source, Region, tuple[Path, ...]]] = {}
 
     def path(self, relative: str) -> Path:
@@ -169,6 +191,28 @@ class ContentSet:
                                          f"{path.resolve()}); copy the file in instead")
             self._files[path] = load_yaml(path)
         return self._files[path]
+
+    @property
+    def approvals(self) -> Approvals:
+        """The approvals recorded in the content's own folder (a clinic's folder approves
+        the shipped files it uses there)."""
+        if self._approvals is None:
+            self._approvals = Approvals(self.content_dir)
+        return self._approvals
+
+    def file_name(self, path: Path) -> str:
+        """A content file's name as the manifest and the approvals give it."""
+        from .manifest import ContentRoots
+        return ContentRoots(self.content_dir, self.base_dir).name(path)
+
+    def file_hash(self, path: Path) -> str:
+        if path not in self._hashes:
+            self._hashes[path] = file_sha256(path)
+        return self._hashes[path]
+
+    def review_of(self, files) -> EditionReview:
+        return self.approvals.edition_review(
+            {self.file_name(path): self.file_hash(path) for path in files})
 
     def region_path(self, region_id: str) -> Path:
         return self.path(f"regions/{region_id}.yaml")
@@ -306,6 +350,8 @@ class ContentSet:
             files.append(clinic_root / clinic.logo.path)
 
         check_lines_speak(region_source, region, language)
+        input_files = {document: tuple(dict.fromkeys(files + text_files[document]))
+                       for document in DOCUMENTS}
         emergency = tuple(
             phones.contact(region_source, ("emergency", "numbers", i), number, labels.call)
             for i, number in enumerate(region.emergency.numbers))
@@ -327,9 +373,10 @@ class ContentSet:
             brochure=texts["brochure"],
             checklist=texts["checklist"],
             email=texts["email"],
-            input_files={document: tuple(dict.fromkeys(files + text_files[document]))
-                         for document in DOCUMENTS},
+            input_files=input_files,
             origins=printed_origins(sources),
+            review=self.review_of(dict.fromkeys(f for document in DOCUMENTS
+                                                for f in input_files[document])),
         )
         check_printable(edition)
         return edition

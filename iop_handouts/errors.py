@@ -36,7 +36,8 @@ class ContentError(HandoutError):
 
 def error_lines(exc: Exception) -> list[str]:
     """The one-line messages of an error: several for a file with several problems."""
-    return exc.lines() if isinstance(exc, ContentError) else [str(exc)]
+    lines = getattr(exc, "lines", None)
+    return lines() if callable(lines) else [str(exc)]
 
 
 class OutputError(HandoutError):

@@ -205,7 +205,8 @@ class Renderer:
                     rendered = self._layout(html, document, edition, options, fetcher)
                     check_fits(rendered, document, where)
                 identifier = self.identifier(html)
-                finisher = partial(_finish_pdf, identifier=identifier)
+                finisher = partial(_finish_pdf, identifier=identifier,
+                                   review_status=edition.review.status)
                 with font_timestamp(self.font_timestamp):
                     pdf = rendered.write_pdf(pdf_identifier=identifier, finisher=finisher,
                                              **options.pdf_options(document))
@@ -443,7 +444,19 @@ def template_environment(templates_dir: Path) -> jinja2.Environment:
     environment.filters["keep_last_words"] = keep_last_words
     environment.filters["number_link"] = number_link
     environment.filters["url_link"] = url_link
+    environment.filters["css_string"] = css_string
     return environment
+
+
+def css_string(text: str):
+    """Text as a quoted CSS string, for the page margins' content: quotes, backslashes and
+    anything that is not printable ASCII written as escapes, so no text can end the string
+    (or the <style> element)."""
+    import markupsafe
+
+    escaped = "".join(c if c.isascii() and c.isprintable() and c not in '"\\<>&' else
+                      f"\\{ord(c):x} " for c in str(text))
+    return markupsafe.Markup(f'"{escaped}"')
 
 
 def keep_last_words(text: str) -> str:
@@ -500,9 +513,15 @@ def qr_code_svg(url: str, alt: str):
     return markupsafe.Markup(svg.replace(">", ">" + title, 1))
 
 
-def _finish_pdf(document, pdf, identifier: bytes) -> None:
+def _finish_pdf(document, pdf, identifier: bytes, review_status: str | None = None) -> None:
     _restore_reading_order(document, pdf)
+    _margin_boxes_as_artifacts(pdf)
     _printable_links(document, pdf)
+    if review_status:
+        # For programs: the draft or final state, in words no translation changes (the
+        # Keywords say it in the edition's language, with the edition mark).
+        import pydyf
+        pdf.info["ReviewStatus"] = pydyf.String(review_status)
     _name_output_condition(pdf)
     _repeatable_print_metadata(document, pdf, identifier)
 
@@ -592,6 +611,52 @@ def _restore_reading_order(document, pdf) -> None:
     document_element["K"] = pydyf.Array([part_references[0]])
     for unused in part_references[1:]:
         resolve(unused).clear()  # now unreferenced; emptied so nothing points into the tree
+
+
+def _margin_boxes_as_artifacts(pdf) -> None:
+    """Mark the text of the page margins (the draft line and the edition mark, repeated on
+    every page) as artifacts, so a screen reader does not read it with the handout.
+
+    WeasyPrint 70 gives margin-box text marked-content ids whose structure elements it
+    leaves out of the tree (PDF 1.7 has no place for them): content that is neither in the
+    tags nor an artifact. Those ids are found as the parent tree's entries that the tree does
+    not reach; their marked content becomes /Artifact and their entries null."""
+    import pydyf
+
+    if "StructTreeRoot" not in pdf.catalog:
+        return
+    resolve = partial(_resolve, pdf)
+    tree_root = resolve(pdf.catalog["StructTreeRoot"])
+    reachable, pending = set(), list(tree_root["K"])
+    while pending:
+        reference = pending.pop()
+        if not isinstance(reference, bytes) or not reference.endswith(b" R"):
+            continue  # a marked-content id, not an element
+        number = int(reference.split()[0])
+        if number in reachable:
+            continue
+        reachable.add(number)
+        element = pdf.objects[number]
+        if isinstance(element, dict):
+            pending.extend(element.get("K") or ())
+    numbers = resolve(tree_root["ParentTree"])["Nums"]
+    for index, page_reference in enumerate(pdf.page_references):
+        mapping = numbers[2 * index + 1]
+        orphans = {mcid for mcid, reference in enumerate(mapping)
+                   if isinstance(reference, bytes) and reference.endswith(b" R")
+                   and int(reference.split()[0]) not in reachable}
+        if not orphans:
+            continue
+        for mcid in orphans:
+            mapping[mcid] = b"null"
+        contents = resolve(resolve(page_reference)["Contents"])
+        commands = contents.stream
+        for position, command in enumerate(commands):
+            if isinstance(command, pydyf.Dictionary) and command.get("MCID") in orphans \
+                    and position + 1 < len(commands) and commands[position + 1] == b"BDC":
+                commands[position - 1] = "/Artifact"
+                commands[position] = b""
+                commands[position + 1] = b"BMC"
 
 
 def _panels_in_box_order(page_box) -> list:

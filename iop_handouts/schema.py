@@ -78,12 +78,17 @@ class Labels(Strict):
     hours: Text
     email: Text
     tty: Text
+    # On every page of an edition made from content not yet approved (approvals.py).
+    draft_notice: Text
+    # In the edition mark of a final edition: "Approved {date}" (the date as 2026-12-01).
+    approved_on: Text
 
-    @field_validator("press_option", "text_keyword")
+    @field_validator("press_option", "text_keyword", "approved_on")
     @classmethod
     def _has_placeholders(cls, value: str, info) -> str:
         wanted = {"press_option": {"number", "option"},
-                  "text_keyword": {"keyword"}}[info.field_name]
+                  "text_keyword": {"keyword"},
+                  "approved_on": {"date"}}[info.field_name]
         try:
             found = {name for _, name, _, _ in Formatter().parse(value) if name is not None}
         except ValueError:

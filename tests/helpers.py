@@ -28,7 +28,7 @@ SAMPLE_EDITIONS = {"us/en-US", "us/es-US", "ca-qc/fr-CA", "gb/en-GB"}
 __all__ = ["PROJECT", "CONTENT_DIR", "DOCUMENTS", "SAMPLE_EDITIONS", "run_cli", "statuses",
            "pdf_text", "normalise", "font_sizes", "struct_elements", "outloud_reports", "load", "strings_in",
            "printed_strings", "edit", "line_of", "keep_regions", "editions_of", "each_edition",
-           "pdf_paths"]
+           "pdf_paths", "text_rects"]
 
 
 # --- the command line ------------------------------------------------------------------------
@@ -84,6 +84,25 @@ def font_sizes(path) -> dict[float, int]:
     for page in PdfReader(path).pages:
         page.extract_text(visitor_text=visit)
     return sizes
+
+
+def text_rects(path) -> list[tuple[float, float, list[tuple[str, tuple]]]]:
+    """Per page: (width, height, [(text, (left, bottom, right, top)), ...]) in points from
+    the page's bottom-left corner, a rectangle per run of text on one line (pdfium's)."""
+    import pypdfium2
+
+    pages = []
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        for page in document:
+            width, height = page.get_size()
+            textpage = page.get_textpage()
+            rects = [textpage.get_rect(i) for i in range(textpage.count_rects())]
+            pages.append((width, height, [(textpage.get_text_bounded(*rect), rect)
+                                          for rect in rects]))
+    finally:
+        document.close()
+    return pages
 
 
 def struct_elements(reader: PdfReader):
