@@ -84,7 +84,7 @@ class PhoneBook:
     def _check_display(self, source, location, number_digits, display, prefixes=("",)):
         """A printed form must show exactly the dialled number: the same digits (keypad letters
         read as digits, "1-800-662-HELP"), optionally after the national prefix, and at most a
-        bracketed repeat of its last digits ("1 866 APPELLE (277-3553)"). Nothing else: an
+        bracketed repeat of its last digits or of the whole number ("1 866 APPELLE (277-3553)"). Nothing else: an
         instruction or a keyword has its own field, so a stray digit can never hide in one."""
         if display is None:
             return
@@ -100,6 +100,9 @@ class PhoneBook:
         if shown not in {prefix + number_digits for prefix in prefixes}:
             raise source.error(where, f"'{display}' shows {shown or 'no digits'}, not the "
                                       f"number dialled ({number_digits})")
-        if bracket and not number_digits.endswith(digits(repeat)):
+        # The repeat may be the whole number as dialled ("1 866 APPELLE (1 866 277-3553)"),
+        # so a reader who cannot use the letters has every digit.
+        if bracket and not any((prefix + number_digits).endswith(digits(repeat))
+                               for prefix in prefixes):
             raise source.error(where, f"'{display}': the digits in brackets must repeat the "
                                       f"end of the number ({number_digits})")

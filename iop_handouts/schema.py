@@ -219,8 +219,9 @@ class EmailText(Strict):
     closing: Text
 
 
-# A word in a variety's spelling list: lower case, letters only (capitals follow the text).
-SpelledWord = Annotated[str, StringConstraints(pattern=r"^[^\W\d_A-Z]+$")]
+# A word (or a few, joined by spaces or hyphens: "one-on-one") in a variety's spelling list:
+# lower case, letters only (capitals follow the text).
+SpelledWord = Annotated[str, StringConstraints(pattern=r"^[^\W\d_A-Z]+([ -][^\W\d_A-Z]+)*$")]
 
 
 class Variant(Strict):

@@ -41,7 +41,8 @@ def test_respelling_twice_changes_nothing_more(text):
 
 @pytest.mark.parametrize("region, tag, must, must_not", [
     ("gb", "en-GB", ["Intensive Outpatient Programme (IOP)", "counselling", "behavioural",
-                     "National Health Service (NHS)", "Day hospital"], []),
+                     "National Health Service (NHS)", "Day hospital", "One-to-one sessions",
+                     "painkillers"], ["pain pills", "One-on-one"]),
     ("ie", "en-IE", ["Programme", "Health Service Executive (HSE)"], ["health fund", "NHS"]),
     ("nz", "en-NZ", ["Programme", "counselling"], ["health fund", "NHS", "HSE"]),
     ("au", "en-AU", ["Intensive Outpatient Program (IOP)", "counselling", "a health fund"],

@@ -103,10 +103,11 @@ def test_body_type_is_copyfitted_between_12_and_11_points(built):
 
 def test_numbers_never_break_across_lines(built):
     """Every crisis number and the clinic's phone sit whole on one line; a display may break
-    only before a bracketed repetition ("1 866 APPELLE" | "(277-3553)")."""
+    only before a bracketed repetition ("1 866 APPELLE" | "(1 866 277-3553)"), each part whole."""
     for key in ("us/en-US", "us/es-US", "ca-qc/fr-CA", "ca-qc/en-CA"):
         [edition] = [e for e in editions_of() if e.key == key]
-        wanted = [n.split(" (")[0] for n in crisis_numbers(edition)]
+        wanted = [part if index == 0 else "(" + part
+                  for n in crisis_numbers(edition) for index, part in enumerate(n.split(" ("))]
         if edition.clinic.phone:
             wanted.append(edition.clinic.phone.text)
         for document in ("brochure", "checklist"):

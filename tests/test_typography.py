@@ -229,7 +229,7 @@ def test_numbers_addresses_and_times_are_printed_as_written_the_rest_typeset(con
     assert "1 rue de l'Église" in french
     assert f"Heures{NBSP}: Lun. au ven.{NBSP}: 10:30 à 18:00" in french
     assert "l.accueil@saint-laurent.example.org" in french.replace(" ", "")
-    assert "1 866 APPELLE (277-3553)" in french and "suicide.ca" in french
+    assert "1 866 APPELLE (1 866 277-3553)" in french and "suicide.ca" in french
     english = page_text(out / "ca-qc/en-CA/brochure.pdf")
     assert "1 rue de l'Église" in english and "Hours: Mon. to Fri.: 10:30 to 18:00" in english
     assert "1-800-662-HELP (4357)" in page_text(out / "us/en-US/brochure.pdf")
