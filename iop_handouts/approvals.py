@@ -27,15 +27,17 @@ from pydantic import StringConstraints
 
 from .errors import HandoutError
 from .schema import Strict, Text, validate
-from .sources import load_yaml
+from .sources import INVISIBLE, load_yaml
 
 APPROVALS_FILE = "approvals.yaml"
 ROLES = ("clinician", "translator", "editor")
 REFERENCE_LANGUAGE = "en"
 # Said by `review` and the README, so the rule is stated where it is applied.
-ROLE_RULE = ("English text and regions (crisis lines) need a clinician; translated text needs "
-             "a translator; clinic files, logos and language variants need an editor")
+ROLE_RULE = ("English text, English varieties and regions (crisis lines) need a clinician; "
+             "translated text and its varieties need a translator; clinic files and logos need "
+             "an editor")
 MARK_HASH_LENGTH = 7
+MAX_NAME_LENGTH = 100
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
@@ -63,8 +65,12 @@ def role_for(name: str) -> str:
     folder, _, file_name = relative.rpartition("/")
     if folder == "regions":
         return "clinician"      # crisis lines and emergency numbers
+    if folder == "languages":
+        # A variety's spelling and wording is handout text: as its language's text is.
+        language = file_name.removesuffix(".yaml").split("-")[0].lower()
+        return "clinician" if language == REFERENCE_LANGUAGE else "translator"
     if folder or not file_name.endswith(".yaml"):
-        return "editor"         # clinics, logos, language variants, anything else
+        return "editor"         # clinics, logos, anything else
     parts = file_name.removesuffix(".yaml").split(".")
     if len(parts) != 2:
         return "editor"
@@ -173,12 +179,26 @@ def record_approval(folder: Path, name: str, sha256: str, by: str, role: str,
         raise ApprovalError(f"{name}: needs {a_role(needs)} approval, not {a_role(role)} "
                             f"({ROLE_RULE}); use --role {needs}")
     by = by.strip()
-    if not by or any(ord(c) < 32 for c in by):
-        raise ApprovalError("--by: give the approver's name on one line")
-    approvals = Approvals(folder)
-    record = ApprovalRecord(file=name, by=by, role=role, date=on, sha256=sha256)
-    approvals.records[name] = record
-    write_approvals(approvals.path, approvals.records.values())
+    # The same rule the approvals file is read with: a name it would refuse must not be
+    # written, or it would lock every later build.
+    if not by or INVISIBLE.search(by) or len(by) > MAX_NAME_LENGTH:
+        raise ApprovalError(f"--by: give the approver's name on one line, in at most "
+                            f"{MAX_NAME_LENGTH} visible characters")
+    path = Path(folder) / APPROVALS_FILE
+    if path.exists() and not path.is_file():
+        raise ApprovalError(f"{APPROVALS_FILE}: is not a file; move it away and approve again")
+    # Two people approving at once must not lose one approval: read, change and write under
+    # a lock.
+    from filelock import FileLock
+
+    try:
+        with FileLock(str(path) + ".lock", timeout=30):
+            approvals = Approvals(folder)
+            record = ApprovalRecord(file=name, by=by, role=role, date=on, sha256=sha256)
+            approvals.records[name] = record
+            write_approvals(approvals.path, approvals.records.values())
+    except OSError as exc:
+        raise ApprovalError(f"{APPROVALS_FILE}: cannot be written ({exc.strerror or exc})")
     return record
 
 

@@ -101,6 +101,8 @@ def run_checks(content_dir: Path, output_dir: Path, styles_dir: Path, renderer=N
         check_pdfs(report, edition, output_dir)
         check_clinic_wording(report, edition, content)
         check_spelling(report, edition, content)
+    for tag in sorted({edition.language for edition in editions}):
+        check_variety_safety_text(report, tag, content, editions)
     check_opening_marks(report, editions)
     check_texts(report, editions, renderer)
     check_typography(report, styles_dir)
@@ -152,6 +154,27 @@ def check_region(report: Report, region, today: date) -> None:
             report.add("crisis.verified", "warning", where,
                        f"{name}: last verified {verified_on} ({age} days ago)",
                        f"check it against {source} before printing, update verified_on")
+
+
+def check_variety_safety_text(report: Report, tag: str, content: ContentSet, editions) -> None:
+    """A variety file that rewords or respells the safety text: a clinician should see it,
+    as when a region rewords it (its approval needs one too)."""
+    edition = next(e for e in editions if e.language == tag)
+    region_source, region, _ = content.region(edition.region_id)
+    source, _ = content.variant(tag, region_source)
+    if source is None:
+        return
+    # The language's text as the region words it, without and with the variety.
+    plain, _, _ = content.text("common", base_language(tag), region_source, region)
+    varied, _, _ = content.text("common", tag, region_source, region)
+    for path in SAFETY_TEXT:
+        before, after = plain, varied
+        for part in path[1:]:
+            before, after = getattr(before, part), getattr(after, part)
+        if before != after:
+            report.add("governance.safety-text", "warning", display_path(source.path),
+                       f"changes the safety text '{'.'.join(path)}' ({tag}): '{after}'",
+                       "have a clinician review the new wording before printing")
 
 
 def check_clinic_wording(report: Report, edition: Edition, content: ContentSet) -> None:

@@ -608,6 +608,9 @@ def _laid_over(source: Source, over_file: Source, at: tuple, name: str) -> Sourc
     return over.merged_over(source)
 
 
+NOT_RESPELLED = frozenset({"id", "icons", "current", "review"})
+
+
 def _respelled(source: Source, spelling: dict[str, str]) -> Source:
     """Every text in a variety's spelling; where each came from stays as it was."""
     if not spelling:
@@ -617,7 +620,8 @@ def _respelled(source: Source, spelling: dict[str, str]) -> Source:
         if isinstance(value, str):
             return respell(value, spelling)
         if isinstance(value, dict):
-            return {k: walk(v) for k, v in value.items()}
+            # Names the templates look things up by (icons, ids) are not words to respell.
+            return {k: v if k in NOT_RESPELLED else walk(v) for k, v in value.items()}
         if isinstance(value, list):
             return [walk(v) for v in value]
         return value

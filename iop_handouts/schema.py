@@ -283,6 +283,15 @@ class Region(Strict):
     # Wording this region puts over the language files: {language: {document: {...}}}.
     content: dict[LanguageTag, dict] = {}
 
+    @field_validator("languages")
+    @classmethod
+    def _each_language_once(cls, languages):
+        # Twice would build the same PDFs twice, at once, into the same files.
+        for index, tag in enumerate(languages):
+            if tag in languages[:index]:
+                raise ValueError(f"'{tag}' appears twice")
+        return languages
+
 
 class Logo(Strict):
     path: Text
@@ -370,7 +379,11 @@ def _pattern_hint(location: tuple) -> str:
         return "two capital letters, e.g. US"
     if last == "id":
         return "lower-case letters and dashes, e.g. us-or"
-    return "a language tag, e.g. en, en-GB, fr-CA"
+    if last == "sha256":
+        return "64 hexadecimal digits (0-9, a-f)"
+    if "spelling" in names or "avoid" in names:
+        return "lower-case words, e.g. program: programme"
+    return "the form this field takes (see the README)"
 
 
 def _describe(value) -> str:

@@ -40,7 +40,7 @@ def rects_holding(page_rects, text):
     ("shipped:brochure.es.yaml", "translator"), ("checklist.fr.yaml", "translator"),
     ("common.fr-CA.yaml", "translator"), ("brochure.en-GB.yaml", "clinician"),
     ("clinics/maple.yaml", "editor"), ("clinics/riverbend-logo.svg", "editor"),
-    ("languages/en-GB.yaml", "editor"), ("shipped:languages/es-US.yaml", "editor"),
+    ("languages/en-GB.yaml", "clinician"), ("shipped:languages/es-US.yaml", "translator"),
 ])
 def test_each_file_needs_the_role_the_rule_names(name, role):
     assert role_for(name) == role
@@ -185,7 +185,7 @@ def test_approvals_are_data_beside_the_content_with_a_hash_of_what_was_approved(
 
 def test_a_final_edition_has_no_draft_line_and_its_mark_carries_the_approval_date(approved_clinic):
     folder, _ = approved_clinic
-    out = folder / "output/us-birch-test-clinic/en"
+    out = folder / "output/us-birch-test-clinic/en-US"
     for document in DOCUMENTS:
         text = pdf_text(out / f"{document}.pdf")
         assert "Draft" not in text
@@ -194,7 +194,7 @@ def test_a_final_edition_has_no_draft_line_and_its_mark_carries_the_approval_dat
             [rect] = rects_holding(rects, "Approved 2026-12-01")
             assert rect[1] >= SAFE_POINTS - 0.5
             [found] = [t for t, _ in rects if "Approved 2026-12-01" in t]
-            assert found.startswith("us-birch-test-clinic/en · ")
+            assert found.startswith("us-birch-test-clinic/en-US · ")
         info = PdfReader(out / f"{document}.pdf").metadata
         assert info["/ReviewStatus"] == "final" and "Approved 2026-12-01" in info["/Keywords"]
     index = (folder / "output/index.html").read_text(encoding="utf-8")
@@ -216,12 +216,12 @@ def test_an_edit_unapproves_and_final_refuses_with_a_line_per_file(approved_clin
     errors = [line for line in refused.stderr.splitlines() if line.startswith("Error: ")]
     assert errors == ["Error: clinics/birch-test-clinic.yaml: changed since Dr Test (editor) "
                       "approved it on 2026-12-01; needs an editor's approval again "
-                      "[us-birch-test-clinic/en]"]
+                      "[us-birch-test-clinic/en-US]"]
     assert "Traceback" not in refused.output
     # Without --final the draft builds as before, with the draft line on every page.
     draft = run_cli("build", "--jobs", "1")
     assert draft.exit_code == 0, draft.output
-    pdf = folder / "output/us-birch-test-clinic/en/brochure.pdf"
+    pdf = folder / "output/us-birch-test-clinic/en-US/brochure.pdf"
     assert all(rects_holding(rects, "Draft: not yet reviewed") for _, _, rects in text_rects(pdf))
     assert PdfReader(pdf).metadata["/ReviewStatus"] == "draft"
 
@@ -237,7 +237,7 @@ def test_an_approval_alone_rebuilds_the_editions(approved_clinic, tmp_path, monk
     rebuilt = run_cli("build", "--final", "--jobs", "1")
     assert rebuilt.exit_code == 0, rebuilt.output
     assert set(statuses(rebuilt.output).values()) == {"built"}
-    text = pdf_text(folder / "output/us-birch-test-clinic/en/checklist.pdf")
+    text = pdf_text(folder / "output/us-birch-test-clinic/en-US/checklist.pdf")
     assert "Approved 2026-12-05" in text
 
 
@@ -255,6 +255,48 @@ def test_approve_refuses_with_one_line(approved_clinic, tmp_path, monkeypatch, a
     result = run_cli("approve", args[0], "--by", "Dr Test", *args[1:])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: {message}") and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("name", ["Zoë \u202eevil", "A\u200bB", "A\u2028B", "\ufeffA", "A" * 101])
+def test_a_name_the_approvals_file_could_not_be_read_back_with_is_refused(
+        approved_clinic, tmp_path, monkeypatch, name):
+    folder = tmp_path / "birch"
+    shutil.copytree(approved_clinic[0], folder)
+    monkeypatch.chdir(folder)
+    before = (folder / "approvals.yaml").read_bytes()
+    result = run_cli("approve", "clinics/birch-test-clinic.yaml", "--by", name,
+                     "--role", "editor")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Error: --by: give the approver's name on one line")
+    assert (folder / "approvals.yaml").read_bytes() == before
+    assert run_cli("review").exit_code == 0
+
+
+def test_approvals_at_the_same_moment_are_all_kept(approved_clinic, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import date
+    from iop_handouts.approvals import Approvals, record_approval
+
+    folder = tmp_path / "birch"
+    shutil.copytree(approved_clinic[0], folder)
+    (folder / "approvals.yaml").unlink()
+    names = [f"clinics/file-{n}.yaml" for n in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda name: record_approval(folder, name, "0" * 64, "Dr Test", "editor",
+                                                   date(2026, 12, 1)), names))
+    assert sorted(Approvals(folder).records) == names
+
+
+def test_an_approvals_file_that_is_not_a_file_is_one_line(approved_clinic, tmp_path,
+                                                         monkeypatch):
+    folder = tmp_path / "birch"
+    shutil.copytree(approved_clinic[0], folder)
+    (folder / "approvals.yaml").unlink()
+    (folder / "approvals.yaml").mkdir()
+    monkeypatch.chdir(folder)
+    result = run_cli("approve", "clinics/birch-test-clinic.yaml", "--by", "A", "--role", "editor")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr == "Error: approvals.yaml: is not a file; move it away and approve again\n"
 
 
 def test_the_shipped_content_cannot_be_approved_in_place(tmp_path, monkeypatch):

@@ -136,3 +136,33 @@ def test_a_language_filter_takes_the_language_or_the_tag(built, tmp_path):
     result = run_cli("build", "--region", "ca", "--lang", "en-CA", "--doc", "checklist",
                      "--out", tmp_path)
     assert (tmp_path / "ca/en-CA/checklist.pdf").exists()
+
+
+def test_a_variety_respells_printed_words_only_and_its_safety_changes_are_flagged(content,
+                                                                                  tmp_path):
+    """Icon names are not words: 'license: licence' must not break the licence icon. A
+    variety that rewords or respells the crisis wording needs a clinician's eye."""
+    (content / "languages/en-GB.yaml").write_text(
+        "spelling:\n  program: programme\n  license: licence\n  crisis: emergency\n"
+        "content:\n  common:\n    disclaimer: \"We inform only.\"\n")
+    edition = ContentSet(content).edition("gb", "en-GB")
+    assert edition.brochure.next_steps.icons[3] == "license"
+    report = run_checks(content, tmp_path, STYLES_DIR, regions=("gb",))
+    safety = [(f.where, f.problem) for f in report.findings
+              if f.rule == "governance.safety-text" and "languages/en-GB.yaml" in f.where]
+    assert any("changes the safety text 'common.disclaimer' (en-GB): 'We inform only.'" in p
+               for _, p in safety), safety
+    assert any("changes the safety text 'common.labels.crisis_heading' (en-GB): 'In "
+               "emergency? Get help now'" in p for _, p in safety), safety
+    assert len(safety) == 3     # and the crisis intro; nothing else
+    from iop_handouts.approvals import role_for
+    assert role_for("languages/en-GB.yaml") == "clinician"
+
+
+def test_a_language_named_twice_is_refused(content, tmp_path):
+    region = content / "regions/gb.yaml"
+    edit(region, "languages: [en-GB]", "languages: [en-GB, en-GB]")
+    result = run_cli("build", "--content", content, "--region", "gb", "--out", tmp_path / "o")
+    assert result.exit_code == 2
+    assert f"regions/gb.yaml, line {line_of(region, 'en-GB, en-GB')}, field 'languages': " \
+           "'en-GB' appears twice" in result.output
