@@ -161,10 +161,12 @@ def test_review_lists_every_file_an_edition_uses_with_the_role_it_needs(approved
     files = {row["file"]: row for row in listed["files"]}
     assert set(files) == {"clinics/birch-test-clinic.yaml", "regions/us-birch-test-clinic.yaml",
                           "shipped:brochure.en.yaml", "shipped:checklist.en.yaml",
-                          "shipped:common.en.yaml", "shipped:regions/us.yaml"}
+                          "shipped:common.en.yaml", "shipped:regions/us.yaml",
+                          "shipped:languages/en-US.yaml"}
     assert all(row["state"] == "not approved" for row in files.values())
     assert files["clinics/birch-test-clinic.yaml"]["needs"] == "editor"
     assert files["shipped:regions/us.yaml"]["needs"] == "clinician"
+    assert files["shipped:languages/en-US.yaml"]["needs"] == "clinician"
     assert files["shipped:brochure.en.yaml"]["file_status"] == "needs-review"
 
 
@@ -172,7 +174,7 @@ def test_approvals_are_data_beside_the_content_with_a_hash_of_what_was_approved(
     folder, _ = approved_clinic
     data = yaml.safe_load((folder / "approvals.yaml").read_text(encoding="utf-8"))
     records = {r["file"]: r for r in data["approvals"]}
-    assert len(records) == 6
+    assert len(records) == 7
     clinic = records["clinics/birch-test-clinic.yaml"]
     assert clinic["by"] == "Dr Test" and clinic["role"] == "editor"
     assert str(clinic["date"]) == "2026-12-01"
