@@ -427,11 +427,13 @@ def regions(as_json, content_dir):
               help="Delete every message in the outbox, then stop.")
 @click.option("--resend", is_flag=True, help="Send again what the send log says was sent.")
 @click.option("--dry-run", is_flag=True, help="List who would get what; send nothing.")
+@click.option("--final", is_flag=True,
+              help="Send only approved handouts: refuse (and send nothing) if any is a draft.")
 @output_option("Folder of the PDFs, the outbox and the send log.")
 @content_option
 def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host, smtp_port,
           security, smtp_user, max_size, retries, retry_delay, insecure_login, outbox_days,
-          purge_outbox, resend, dry_run, output_dir, content_dir):
+          purge_outbox, resend, dry_run, final, output_dir, content_dir):
     """Email the brochure and checklist to patients and referral partners.
 
     Each recipient gets one message with the PDFs of their region and language (built
@@ -489,7 +491,8 @@ def email(addresses, region, language, csv_path, skip_invalid, sender, smtp_host
     request = mail.SendRequest(
         tuple(recipients), content_dir=space.content_dir, output_dir=output_dir, smtp=smtp,
         sender=sender, max_bytes=int(max_size * 1024 * 1024), retries=retries,
-        retry_delay=retry_delay, resend=resend, dry_run=dry_run, outbox_days=outbox_days)
+        retry_delay=retry_delay, resend=resend, dry_run=dry_run, outbox_days=outbox_days,
+        final=final)
     counts = {"sent": 0, "already sent": 0, "failed": 0, "would send": 0}
     try:
         for delivery in mail.send_handouts(request, on_wait=say_waiting):

@@ -610,6 +610,7 @@ class SendRequest:
     retry_delay: float = 2.0
     resend: bool = False
     dry_run: bool = False
+    final: bool = False                    # only editions approved as they are now
     # Outbox messages (which hold addresses) older than this are deleted at each run.
     outbox_days: int | None = DEFAULT_OUTBOX_DAYS
 
@@ -653,6 +654,11 @@ def send_handouts(request: SendRequest, sleep=time.sleep, on_wait=None):
     build_plan = plan(content, editions=wanted)
     editions = {job.edition.key: job.edition for job in build_plan.jobs}
     broken = {key: str(error) for key, error in build_plan.content_failures}
+    drafts = sorted(key for key, edition in editions.items() if not edition.review.final)
+    if request.final and drafts:
+        # Before anything is built or sent: a draft must not reach a patient by mistake.
+        raise MailInputError(f"{', '.join(drafts)}: not approved as it is now (a draft); "
+                             f"nothing was sent: see `iop-handouts review`")
     pdfs: dict[str, dict[str, Path]] = {}
     # The build writes PDFs and the manifest: it takes its turn like any build. Sending
     # needs no lock (the send log is only appended to).

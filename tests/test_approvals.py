@@ -243,6 +243,16 @@ def test_an_approval_alone_rebuilds_the_editions(approved_clinic, tmp_path, monk
     assert "Approved 2026-12-05" in text
 
 
+def test_approved_handouts_may_be_emailed_with_final(approved_clinic, tmp_path, monkeypatch):
+    folder = tmp_path / "birch"
+    shutil.copytree(approved_clinic[0], folder)
+    monkeypatch.chdir(folder)
+    result = run_cli("email", "--to", "a@example.org", "--from", "clinic@example.org", "--final",
+                     "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "would send   a@example.org [us-birch-test-clinic/en-US]" in result.output
+
+
 @pytest.mark.parametrize("args, message", [
     (("shipped:brochure.en.yaml", "--role", "translator"),
      "shipped:brochure.en.yaml: needs a clinician's approval, not a translator's"),

@@ -162,6 +162,13 @@ def test_rerun_sends_nothing_new_and_resend_sends_again(output):
     assert len(log_events(output, "delivered")) == 2
 
 
+def test_final_sends_no_draft(output):
+    result = send(output, "--to", "a@example.org", "--region", "gb", "--final")
+    assert result.exit_code == 2
+    assert "gb/en-GB: not approved as it is now (a draft); nothing was sent" in result.output
+    assert not (output / "outbox").exists() and not (output / "send-log.jsonl").exists()
+
+
 def test_dry_run_lists_who_gets_what_and_sends_nothing(output):
     result = send(output, "--to", "a@example.org", "--to", "b@example.org", "--region", "gb",
                   "--dry-run")
