@@ -103,7 +103,7 @@ class Edition:
 
     @property
     def mark(self) -> str:
-        """The edition mark printed on every handout: 'us/en · 1a2b3c4', with the approval
+        """The edition mark printed on every handout: 'us/en-US · 1a2b3c4', with the approval
         date when final, so printed stock can be matched to what it was made from."""
         mark = f"{self.key} · {self.review.content_hash}"
         if self.review.final and self.review.approved_on:
@@ -171,6 +171,7 @@ class ContentSet:
         self._files: dict[Path, Source] = {}
         self._approvals: Approvals | None = None
         self._hashes: dict[Path, str] = {}
+        self._variants: dict[Path, tuple[Source, Variant]] = {}
         self._regions: dict[str, tuple[Source, Region, tuple[Path, ...]]] = {}
 
     def path(self, relative: str) -> Path:
@@ -268,6 +269,8 @@ class ContentSet:
         if not has_variant_file(tag):
             return None, Variant()
         path = self.path(f"languages/{tag}.yaml")
+        if path in self._variants:
+            return self._variants[path]
         if not path.exists():
             raise region_source.error(("languages",), f"names '{tag}' but there is no "
                                                       f"languages/{tag}.yaml (what {tag} spells "
@@ -279,6 +282,7 @@ class ContentSet:
             if name not in TEXT_FILES:
                 raise source.error(("content", name), f"is not a document (expected one of: "
                                                       f"{', '.join(TEXT_FILES)})")
+        self._variants[path] = (source, variant)     # read once, for every document
         return source, variant
 
     def text(self, name: str, language: str, region_source: Source, region: Region) -> tuple[Strict, list[Path], Source]:
