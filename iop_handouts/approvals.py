@@ -27,11 +27,11 @@ from pydantic import StringConstraints
 
 from .errors import HandoutError
 from .schema import Strict, Text, validate
+from .languages import REFERENCE_LANGUAGE, base_language
 from .sources import INVISIBLE, load_yaml
 
 APPROVALS_FILE = "approvals.yaml"
 ROLES = ("clinician", "translator", "editor")
-REFERENCE_LANGUAGE = "en"
 # Said by `review` and the README, so the rule is stated where it is applied.
 ROLE_RULE = ("English text, English varieties and regions (crisis lines) need a clinician; "
              "translated text and its varieties need a translator; clinic files and logos need "
@@ -67,7 +67,7 @@ def role_for(name: str) -> str:
         return "clinician"      # crisis lines and emergency numbers
     if folder == "languages":
         # A variety's spelling and wording is handout text: as its language's text is.
-        language = file_name.removesuffix(".yaml").split("-")[0].lower()
+        language = base_language(file_name.removesuffix(".yaml")).lower()
         return "clinician" if language == REFERENCE_LANGUAGE else "translator"
     if folder or not file_name.endswith(".yaml"):
         return "editor"         # clinics, logos, anything else
@@ -76,7 +76,7 @@ def role_for(name: str) -> str:
         return "editor"
     language = parts[1]
     # A BCP 47 tag's first subtag says the language ('en-GB' is English).
-    return "clinician" if language.split("-")[0].lower() == REFERENCE_LANGUAGE else "translator"
+    return "clinician" if base_language(language).lower() == REFERENCE_LANGUAGE else "translator"
 
 
 def a_role(role: str) -> str:

@@ -18,7 +18,8 @@ from .approvals import Approvals, EditionReview, file_sha256
 from .documents import DOCUMENTS
 from .colors import contrast_ratio, parse_hex_color
 from .errors import ContentError
-from .languages import base_language, has_variant_file, in_language, matches, respell
+from .languages import (REFERENCE_LANGUAGE, base_language, has_variant_file, in_language,
+                        matches, respell)
 from .logos import LogoError, check_logo
 from .paths import CONTENT_DIR
 from .phones import Contact, PhoneBook
@@ -29,7 +30,6 @@ from .sources import Source, load_yaml
 from .typography import colon, typeset
 
 TEXT_FILES = {"common": Common, "brochure": Brochure, "checklist": Checklist, "email": EmailText}
-REFERENCE_LANGUAGE = "en"
 MIN_BRAND_CONTRAST = 4.5
 
 

@@ -18,6 +18,8 @@ import langcodes
 from pydantic import AfterValidator
 
 TAG_EXAMPLES = "e.g. en, en-GB, fr-CA, es-US"
+# The language every translation mirrors, key for key.
+REFERENCE_LANGUAGE = "en"
 
 
 def _well_formed_tag(tag: str) -> str:
