@@ -12,13 +12,12 @@ import click
 from . import __version__
 from .documents import DOCUMENTS
 from .errors import HandoutError, OutputError, error_lines
-from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, display_path
+from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, PASSWORD_VARIABLE, display_path
 
 # Bad input exits 2 (like a usage error); a document that fails to render exits 1.
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
-PASSWORD_VARIABLE = "IOP_SMTP_PASSWORD"
 
 
 # Every character Python or a log reader may take for the end of a line, shown escaped.
@@ -823,3 +822,34 @@ def upgrade(folder):
             click.echo(line)
     except HandoutError as exc:
         raise input_error(exc) from None
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--host", default=None, metavar="ADDRESS",
+              help="Let other computers in: listen on ADDRESS (0.0.0.0 for all) and require "
+                   "the access token printed at start. Default: this computer only.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on (0: any free one).")
+@click.option("--no-browser", is_flag=True, help="Do not open the browser.")
+def serve(folder, host, port, no_browser):
+    """Open the staff web app for a clinic's folder: set up or edit the clinic, see its
+    handouts change as you edit, check, approve, build, download and email them.
+
+    Only this computer can reach it (127.0.0.1) unless --host is given; then other
+    computers open the address printed here, which holds an access token. Stop with Ctrl-C.
+
+    \b
+    Examples:
+      iop-handouts serve                      # this folder, in this computer's browser
+      iop-handouts serve clinic-folder --no-browser
+      iop-handouts serve --host 0.0.0.0       # for the clinic's other computers
+    """
+    from .web.server import serve_app
+
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        serve_app(folder, host, port, open_browser=not no_browser, say=click.echo)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host or '127.0.0.1'}:{port}: "
+                                   f"{exc.strerror or exc}") from None

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
+
 from .errors import ContentError, HandoutError
 from .paths import CONTENT_DIR, SETTINGS_FILE
 from .languages import LanguageTag, matches
@@ -31,8 +33,18 @@ SCHEMA_VERSION = 1
 SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
 
 
+class SmtpServer(Strict):
+    """The mail server the web app sends through; the password is only ever read from the
+    environment (IOP_SMTP_PASSWORD), never from a file."""
+    host: Text
+    port: int | None = Field(default=None, ge=1, le=65535)   # default: 25, 587 or 465
+    security: Literal["starttls", "ssl", "plain"] = "starttls"
+    user: Text | None = None
+
+
 class EmailSettings(Strict):
     sender: Text | None = None      # "Clinic <intake@clinic.org>"; --sender overrides it
+    smtp: SmtpServer | None = None  # the web app's server; without it, the outbox
 
 
 class Settings(Strict):
@@ -49,6 +61,7 @@ class InitError(HandoutError):
 
     def __init__(self, answer: str, problem: str):
         self.answer = answer
+        self.problem = problem
         super().__init__(f"{answer}: {problem}")
 
 
@@ -154,20 +167,60 @@ EXAMPLE_REGIONS = {"us-or"}
 
 def check_answers(answers: ClinicAnswers, base: Path = CONTENT_DIR) -> Plan:
     """Check each answer as `init` would when asked for it; InitError names the first bad one."""
-    from email_validator import EmailNotValidError, validate_email
+    problems, plan = _checked(answers, base)
+    if problems:
+        answer, problem = next(iter(problems.items()))
+        raise InitError(answer, problem)
+    return plan
 
-    from .colors import contrast_ratio, parse_hex_color
-    from .content import MIN_BRAND_CONTRAST
-    from .phones import PhoneBook
 
+def answer_problems(answers: ClinicAnswers, base: Path = CONTENT_DIR) -> dict[str, str]:
+    """Every answer that cannot be used, by its name ('phone', 'brand-color'), with what is
+    wrong with it, in the order `init` asks: the web form shows each beside its field."""
+    return _checked(answers, base)[0]
+
+
+def _checked(answers: ClinicAnswers, base: Path) -> tuple[dict[str, str], Plan | None]:
+    problems: dict[str, str] = {}
+
+    def attempt(check, *args):
+        try:
+            return check(*args)
+        except InitError as exc:
+            problems.setdefault(exc.answer, exc.problem)
+            return None
+
+    attempt(_check_characters, answers)
+    attempt(_check_required, answers)
+    regions = national_regions(base)
+    base_region = attempt(base_region_for, answers.country, answers.state, regions)
+    languages = attempt(_check_languages, answers, base_region, regions) if base_region else ()
+    if base_region:
+        attempt(_check_phones, answers, regions[base_region]["country"])
+    for check in (_check_website, _check_brand_color, _check_logo, _check_emails):
+        attempt(check, answers)
+    if problems:
+        return problems, None
+    clinic_id = slug(answers.name)
+    state = f"-{answers.state.lower()}" if answers.state and base_region.count("-") == 0 else ""
+    region_id = f"{base_region}{state}-{clinic_id}"
+    return {}, Plan(clinic_id, region_id, base_region, languages,
+                    tuple(regions[base_region]["short_codes"]), answers)
+
+
+def _check_characters(answers: ClinicAnswers) -> None:
     for name in ("name", "phone", "website", "logo_alt", "hours", "intake_email", "tty",
                  "sender"):
         value = getattr(answers, name) or ""
         if INVISIBLE.search(str(value)):
-            raise InitError(name, "holds an invisible or control character; retype it")
+            raise InitError(name.replace("_", "-"),
+                            "holds an invisible or control character; retype it")
     for line in answers.address:
         if INVISIBLE.search(line):
             raise InitError("address", "holds an invisible or control character; retype it")
+
+
+def _check_required(answers: ClinicAnswers) -> None:
     if not answers.name.strip():
         raise InitError("name", "the clinic's name is needed")
     if not [line for line in answers.address if line.strip()]:
@@ -176,8 +229,8 @@ def check_answers(answers: ClinicAnswers, base: Path = CONTENT_DIR) -> Plan:
         raise InitError("state", f"'{answers.state}' is not a state or province code "
                                  f"like TX or ON")
 
-    regions = national_regions(base)
-    base_region = base_region_for(answers.country, answers.state, regions)
+
+def _check_languages(answers: ClinicAnswers, base_region: str, regions: dict) -> tuple:
     available = regions[base_region]["languages"]
     # "es" stands for the region's Spanish ("es-US"); a full tag must be one it prints.
     languages = tuple(next((tag for tag in available if matches(tag, (wanted,))), wanted)
@@ -186,8 +239,15 @@ def check_answers(answers: ClinicAnswers, base: Path = CONTENT_DIR) -> Plan:
     if missing:
         raise InitError("languages", f"{base_region} has no '{missing[0]}' text (it has "
                                      f"{', '.join(available)})")
+    return languages
 
-    phones = PhoneBook(regions[base_region]["country"], ["711"])
+
+def _check_phones(answers: ClinicAnswers, country: str) -> None:
+    from .phones import PhoneBook
+
+    phones = PhoneBook(country, ["711"])
+    if not answers.phone.strip():
+        raise InitError("phone", "the clinic's phone number is needed")
     for name in ("phone", "tty"):
         number = getattr(answers, name)
         if number:
@@ -195,32 +255,51 @@ def check_answers(answers: ClinicAnswers, base: Path = CONTENT_DIR) -> Plan:
                 phones.contact(_AnswerSource(), (name,), number, name)
             except ContentError as exc:
                 raise InitError(name, exc.problem) from None
+
+
+def _check_website(answers: ClinicAnswers) -> None:
     if answers.website and not re.fullmatch(r"https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/\S*)?",
                                             _with_scheme(answers.website)):
         raise InitError("website", f"'{answers.website}' is not a web address like "
                                    f"https://clinic.example.org")
-    if answers.brand_color:
-        try:
-            rgb = parse_hex_color(answers.brand_color)
-            if not answers.brand_color.startswith("#"):
-                raise ValueError
-        except ValueError:
-            raise InitError("brand-color", f"'{answers.brand_color}' is not a colour written "
-                                           f"#RRGGBB or #RGB, like #1F4E79") from None
-        ratio = contrast_ratio(rgb, (255, 255, 255))
-        if ratio < MIN_BRAND_CONTRAST:
-            raise InitError("brand-color", f"white text on {answers.brand_color} has contrast "
-                                           f"{ratio:.1f}:1, below {MIN_BRAND_CONTRAST}:1; "
-                                           f"choose a darker colour")
-    if answers.logo:
-        logo = Path(answers.logo)
-        if not logo.is_file():
-            raise InitError("logo", f"{logo} is not a file")
-        if logo.suffix.lower() not in (".png", ".svg"):
-            raise InitError("logo", "the logo must be a .png or .svg file")
-        if not answers.logo_alt.strip():
-            raise InitError("logo-alt", "describe the logo in a few words (read out by "
-                                        "screen readers), e.g. 'Cedar Valley Health logo'")
+
+
+def _check_brand_color(answers: ClinicAnswers) -> None:
+    from .colors import contrast_ratio, parse_hex_color
+    from .content import MIN_BRAND_CONTRAST
+
+    if not answers.brand_color:
+        return
+    try:
+        rgb = parse_hex_color(answers.brand_color)
+        if not answers.brand_color.startswith("#"):
+            raise ValueError
+    except ValueError:
+        raise InitError("brand-color", f"'{answers.brand_color}' is not a colour written "
+                                       f"#RRGGBB or #RGB, like #1F4E79") from None
+    ratio = contrast_ratio(rgb, (255, 255, 255))
+    if ratio < MIN_BRAND_CONTRAST:
+        raise InitError("brand-color", f"white text on {answers.brand_color} has contrast "
+                                       f"{ratio:.1f}:1, below {MIN_BRAND_CONTRAST}:1; "
+                                       f"choose a darker colour")
+
+
+def _check_logo(answers: ClinicAnswers) -> None:
+    if not answers.logo:
+        return
+    logo = Path(answers.logo)
+    if not logo.is_file():
+        raise InitError("logo", f"{logo} is not a file")
+    if logo.suffix.lower() not in (".png", ".svg"):
+        raise InitError("logo", "the logo must be a .png or .svg file")
+    if not answers.logo_alt.strip():
+        raise InitError("logo-alt", "describe the logo in a few words (read out by "
+                                    "screen readers), e.g. 'Cedar Valley Health logo'")
+
+
+def _check_emails(answers: ClinicAnswers) -> None:
+    from email_validator import EmailNotValidError, validate_email
+
     for name in ("intake_email", "sender"):
         value = getattr(answers, name)
         if value:
@@ -229,11 +308,6 @@ def check_answers(answers: ClinicAnswers, base: Path = CONTENT_DIR) -> Plan:
                 validate_email(address[1] if address else value, check_deliverability=False)
             except EmailNotValidError as exc:
                 raise InitError(name.replace("_", "-"), str(exc)) from None
-    clinic_id = slug(answers.name)
-    state = f"-{answers.state.lower()}" if answers.state and base_region.count("-") == 0 else ""
-    region_id = f"{base_region}{state}-{clinic_id}"
-    return Plan(clinic_id, region_id, base_region, languages,
-                tuple(regions[base_region]["short_codes"]), answers)
 
 
 class _AnswerSource:

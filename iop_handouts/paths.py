@@ -25,6 +25,8 @@ TEMPLATES_DIR = shipped_folder("templates")
 STYLES_DIR = shipped_folder("styles")
 # A clinic's own folder is recognised by this settings file (see clinic_folder.py).
 SETTINGS_FILE = "iop-handouts.yaml"
+# The SMTP password is only ever read from this environment variable, never from a file.
+PASSWORD_VARIABLE = "IOP_SMTP_PASSWORD"
 # Relative on purpose: output goes to ./output of the folder the command runs in.
 DEFAULT_OUTPUT_DIR = Path("output")
 
