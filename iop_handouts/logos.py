@@ -161,9 +161,14 @@ def print_ready(path: Path) -> bytes:
 
 @lru_cache(maxsize=8)
 def _print_ready(path: str, mtime_ns: int, size: int) -> bytes:
+    return downsampled(Path(path).read_bytes())
+
+
+def downsampled(data: bytes) -> bytes:
+    """A PNG's bytes as print needs them: itself, or a copy PRINT_MAX_SIDE pixels on its
+    longer side."""
     from PIL import Image
 
-    data = Path(path).read_bytes()
     with warnings.catch_warnings():
         # Pillow warns of, then refuses, images past its own limit; never decode one here.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -186,3 +191,24 @@ def _print_ready(path: str, mtime_ns: int, size: int) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", icc_profile=icc_profile)
     return out.getvalue()
+
+
+# --- uploaded from the web app ---------------------------------------------------------------
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def uploaded_logo(data: bytes) -> tuple[bytes, str]:
+    """A logo uploaded through the web app, checked as a logo file is and downsampled for
+    print: (bytes to save, ".png" or ".svg"). The type is read from the bytes, never from the
+    name the browser sent. Raises LogoError."""
+    if len(data) > MAX_LOGO_BYTES:
+        raise LogoError(f"is {len(data) / 1024 / 1024:.1f} MB; logos are limited to "
+                        f"{MAX_LOGO_BYTES // 1024 // 1024} MB")
+    if data.startswith(PNG_SIGNATURE):
+        check_png(data)
+        return downsampled(data), ".png"
+    if b"<svg" in data[:4096]:
+        check_svg(data)
+        return data, ".svg"
+    raise LogoError("is neither a PNG nor an SVG image: save the logo as one of those")
