@@ -182,7 +182,8 @@ def check_clinic_wording(report: Report, edition: Edition, content: ContentSet) 
     _, region, _ = content.region(edition.region_id)
     if edition.clinic.hours and not edition.clinic.hours_per_language \
             and len(region.languages) > 1 and edition.language != region.languages[0]:
-        report.add("plain.translation", "warning", f"{edition.key}",
+        where = f"{edition.key}: {edition.origin('clinic.hours') or 'the clinic file'}"
+        report.add("plain.translation", "warning", where,
                    f"the clinic's hours print as written ('{edition.clinic.hours}') in the "
                    f"'{edition.language}' edition too",
                    f"give them per language in the clinic file: hours: "

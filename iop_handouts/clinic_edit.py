@@ -34,11 +34,12 @@ class ClinicEntry:
 
 
 def clinics_in(folder: Path) -> list[ClinicEntry]:
-    """The clinics a folder's own regions print, by clinic id."""
+    """The clinics a folder's own regions print, by clinic id. A file with a mistake in it
+    is passed over here: the page that reads it says what the mistake is."""
     folder = Path(folder)
     found: dict[str, dict] = {}
     for region_path in sorted((folder / "regions").glob("*.yaml")):
-        data = load_yaml(region_path).data
+        data = _data_or_none(region_path)
         if not isinstance(data, dict) or not isinstance(data.get("clinic"), str):
             continue
         clinic_path = folder / "clinics" / f"{data['clinic']}.yaml"
@@ -49,11 +50,18 @@ def clinics_in(folder: Path) -> list[ClinicEntry]:
         entry["regions"].append(data.get("id", region_path.stem))
     entries = []
     for clinic_id, entry in sorted(found.items()):
-        clinic = load_yaml(Path(folder) / "clinics" / f"{clinic_id}.yaml").data
+        clinic = _data_or_none(Path(folder) / "clinics" / f"{clinic_id}.yaml")
         name = clinic.get("name") if isinstance(clinic, dict) else None
         entries.append(ClinicEntry(clinic_id, str(name or clinic_id), tuple(entry["regions"]),
                                    str(entry["base"]), tuple(entry["languages"])))
     return entries
+
+
+def _data_or_none(path: Path):
+    try:
+        return load_yaml(path).data
+    except HandoutError:
+        return None
 
 
 def clinic_entry(folder: Path, clinic_id: str) -> ClinicEntry:

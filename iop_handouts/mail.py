@@ -677,7 +677,9 @@ def send_handouts(request: SendRequest, sleep=time.sleep, on_wait=None):
         senders[key] = sender or default_sender(edition)
         if not senders[key] and key not in broken:
             raise MailInputError(f"the {edition.region_id} clinic has no website to send "
-                                 f"from; give --from ADDRESS")
+                                 f"from; give the sender's address (--from ADDRESS, or "
+                                 f"email: sender: in the settings file; in the web app, "
+                                 f"the clinic's 'Email sender' field)")
 
     transport = SmtpTransport(request.smtp) if request.smtp else OutboxTransport(request.outbox)
     log = SendLog(Path(request.output_dir) / "send-log.jsonl")

@@ -2,6 +2,7 @@
 the clinic's, and the commands run in that folder work on the clinic's handouts."""
 
 import json
+import re
 import shutil
 
 import pytest
@@ -206,7 +207,10 @@ def test_hours_written_once_are_flagged_in_the_other_languages(texas, monkeypatc
     monkeypatch.chdir(folder)
     result = run_cli("check", "--json")
     found = [f for f in json.loads(result.output)["findings"] if f["rule"] == "plain.translation"]
-    assert [(f["where"], f["severity"]) for f in found] == [(f"{TEXAS_REGION}/es-US", "warning")]
+    assert [f["severity"] for f in found] == ["warning"]
+    # Named at the field that fixes it, so the web app can link to it.
+    assert re.fullmatch(rf"{TEXAS_REGION}/es-US: \S*clinics/\S+\.yaml, line \d+, field 'hours'",
+                        found[0]["where"]), found[0]["where"]
 
 
 def test_a_phone_number_must_be_of_the_clinics_country(tmp_path):
