@@ -6,7 +6,6 @@ Nothing is written to the output folder: a preview is not a build.
 """
 
 import hashlib
-import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -80,18 +79,19 @@ class _Job:
 
 
 class Previewer:
-    """Keeps its workers warm between previews; close() stops them."""
+    """Keeps its workers warm between previews, one per document, so each worker remembers
+    its document's last fit (see Renderer.preview); close() stops them."""
 
-    def __init__(self, content_dir: Path, workers: int = 2):
+    def __init__(self, content_dir: Path):
         from .paths import STYLES_DIR, TEMPLATES_DIR
 
         self.content_dir = Path(content_dir)
         settings = {"templates_dir": TEMPLATES_DIR, "styles_dir": STYLES_DIR,
-                    "content_dir": self.content_dir}
-        self.pool = ProcessPoolExecutor(max(1, min(workers, os.cpu_count() or 1)),
-                                        initializer=_start, initargs=(settings,))
-        for _ in range(workers):
-            self.pool.submit(int)   # start the workers now, not at the first edit
+                    "content_dir": self.content_dir, "preview": True}
+        self.pools = {document: ProcessPoolExecutor(1, initializer=_start, initargs=(settings,))
+                      for document in DOCUMENTS}
+        for pool in self.pools.values():
+            pool.submit(int)        # start the workers now, not at the first edit
         self.lock = threading.Lock()
 
     def preview(self, region_id: str, language: str) -> EditionPreview:
@@ -106,8 +106,8 @@ class Previewer:
                 problem = "; ".join(error_lines(exc))
                 return EditionPreview(f"{region_id}/{language}",
                                       [DocumentPreview(d, [], problem) for d in DOCUMENTS])
-            futures = {document: self.pool.submit(_draw, document, edition)
-                       for document in DOCUMENTS}
+            futures = {document: pool.submit(_draw, document, edition)
+                       for document, pool in self.pools.items()}
             documents = []
             for document, future in futures.items():
                 pages, problem = future.result()
@@ -115,4 +115,5 @@ class Previewer:
             return EditionPreview(edition.key, documents)
 
     def close(self) -> None:
-        self.pool.shutdown(cancel_futures=True)
+        for pool in self.pools.values():
+            pool.shutdown(cancel_futures=True)

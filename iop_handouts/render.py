@@ -67,6 +67,10 @@ class Renderer:
     _font_timestamp: int | None = field(default=None, init=False, repr=False)
     _fitting_size: dict = field(default_factory=dict, init=False, repr=False)
     _fingerprint: str | None = field(default=None, init=False, repr=False)
+    # The live preview's renderer: an edit usually leaves the fit where it was, so it starts
+    # from the last fit found for the edition (see _preview_fit). Builds never do.
+    preview: bool = False
+    _last_fit: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self):
         self.environment = template_environment(self.templates_dir)
@@ -207,9 +211,14 @@ class Renderer:
                 identifier = self.identifier(html)
                 finisher = partial(_finish_pdf, identifier=identifier,
                                    review_status=edition.review.status)
-                with font_timestamp(self.font_timestamp):
-                    pdf = rendered.write_pdf(pdf_identifier=identifier, finisher=finisher,
-                                             **options.pdf_options(document))
+                if self.preview:
+                    # Page images only: no tags, form fields or finishing, which take time
+                    # and change nothing a picture of the page shows.
+                    pdf = rendered.write_pdf(pdf_variant=None, pdf_tags=False, pdf_forms=False)
+                else:
+                    with font_timestamp(self.font_timestamp):
+                        pdf = rendered.write_pdf(pdf_identifier=identifier, finisher=finisher,
+                                                 **options.pdf_options(document))
         except FatalURLFetchingError as exc:
             cause = exc.__cause__ or exc
             raise RenderError(f"{document}: {cause}") from None
@@ -286,6 +295,10 @@ class Renderer:
                    for layout in registered.layouts]
         key = self._copyfit_key(document, edition, options)
         known = self._fitting_size.get(key) or self._cached_fit(key)
+        if known is None and self.preview:
+            found = self._preview_fit(document, edition, options, fetcher, choices)
+            if found:
+                return found
         if known in choices:
             choices = choices[choices.index(known):]
         problem = None
@@ -307,6 +320,7 @@ class Renderer:
                     measured = (size, exc.needed)
                 continue
             self._fitting_size[key] = (size, layout)
+            self._last_fit[(document, edition.key)] = (size, layout)
             self._cache_fit(key, (size, layout))
             return rendered, html
         sizes = registered.body_sizes
@@ -317,6 +331,31 @@ class Renderer:
                                                 or problem.field.startswith("clinic.")):
             message += "; " + clinic_hint(edition)
         raise FitError(message, panel=problem.panel)
+
+    def _preview_fit(self, document, edition, options, fetcher, choices):
+        """For the live preview: the edition's last fit, if it still fits and the next larger
+        choice still does not (then the full search would find it too). Two layouts instead
+        of up to a dozen; None sends the search the usual way. A build never uses this, so a
+        printed handout is always fitted from the largest size down."""
+        last = self._last_fit.get((document, edition.key))
+        if last not in choices:
+            return None
+        index = choices.index(last)
+        attempts = [(choices[index], True)] + ([(choices[index - 1], False)] if index else [])
+        kept = None
+        for (size, layout), wanted in attempts:
+            html = self.html(document, edition, options, body_size=size, layout=layout)
+            rendered = self._layout(html, document, edition, options, fetcher)
+            try:
+                check_fits(rendered, document, lambda element: None)
+            except FitError:
+                if wanted:
+                    return None     # it grew out of its fit: search from the top
+                continue
+            if not wanted:
+                return None         # a larger choice fits now: search from the top
+            kept = (rendered, html)
+        return kept
 
     def identifier(self, html: str) -> bytes:
         """The PDF's /ID, derived from its HTML, so equal inputs give equal bytes. The HTML
