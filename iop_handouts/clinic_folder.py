@@ -18,6 +18,7 @@ import json
 import re
 import shutil
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -134,10 +135,20 @@ def slug(text: str) -> str:
 
 
 def national_regions(base: Path = CONTENT_DIR) -> dict[str, dict]:
-    """The shipped regions a clinic's region may extend, by id: country, languages."""
+    """The shipped regions a clinic's region may extend, by id: country, languages. Read once
+    per version of the region files (the web app asks at every edit)."""
+    import copy
+
+    versions = tuple((p.name, p.stat().st_mtime_ns)
+                     for p in sorted((Path(base) / "regions").glob("*.yaml")))
+    return copy.deepcopy(_national_regions(str(base), versions))
+
+
+@lru_cache(maxsize=4)
+def _national_regions(base: str, versions: tuple) -> dict[str, dict]:
     from .content import ContentSet
 
-    content = ContentSet(base)
+    content = ContentSet(Path(base))
     regions = {}
     for region_id in content.region_ids():
         _, region, _ = content.region(region_id)
