@@ -7,6 +7,7 @@
        process, one reused FontConfiguration, the same PDF options as the build
     D  the usual way: a shell loop calling the `weasyprint` command once per HTML file
     E  a no-op rebuild (everything up to date)
+    F  the staff web app: from an edit saved to its updated preview (bench/web_preview.py)
 
 Each is run several times and the median is quoted. Ratios come from medians measured in
 this same run, so a busy or slow machine shifts them less than it shifts the seconds.
@@ -143,6 +144,8 @@ def main():
         c = median_of(args.runs, lambda: render_floor(html_files, floor_dir))
         d = median_of(args.runs, lambda: usual_way(html_files, usual_dir))
         help_seconds = median_of(max(args.runs, 5), lambda: timed(GENERATE + ["--help"]))
+        from web_preview import TARGET_SECONDS as PREVIEW_TARGET, edit_to_preview_seconds
+        f = statistics.median(edit_to_preview_seconds(max(3 * args.runs, 9)))
 
         sizes = {p.relative_to(out).as_posix(): p.stat().st_size for p in sorted(out.rglob("*.pdf"))}
     finally:
@@ -160,6 +163,7 @@ def main():
                          ("C floor: bare WeasyPrint, one process", c),
                          ("D usual way: weasyprint command per file", d),
                          ("E no-op rebuild", e),
+                         ("F web app: edit to updated preview (median of edits)", f),
                          ("`generate.py --help`", help_seconds)):
         print(f"| {label} | {value:.2f} |")
     print()
@@ -172,6 +176,8 @@ def main():
     help_ok = help_seconds < HELP_TARGET_SECONDS
     print(f"| --help | {help_seconds:.2f} s | < {HELP_TARGET_SECONDS} s | "
           f"{'met' if help_ok else 'MISSED'} |")
+    print(f"| F edit to preview | {f:.2f} s | <= {PREVIEW_TARGET} s | "
+          f"{'met' if f <= PREVIEW_TARGET else 'MISSED'} |")
     brochures = {k: v for k, v in sizes.items() if k.endswith("brochure.pdf")}
     largest = max(brochures.values())
     print(f"| largest brochure | {largest / 1024:.0f} KB | <= {BROCHURE_TARGET_BYTES // 1024} KB | "
