@@ -278,3 +278,41 @@ def test_build_download_and_email_to_the_outbox(client, app):
                       data={"recipients": (io.BytesIO(b"email,region\nnot-an-address,us\n"),
                                            "list.csv")})
     assert "line 2" in bad.text and "nothing is sent while a row is not valid" in bad.text
+
+
+@pytest.mark.slow
+def test_serve_with_host_prints_the_address_with_its_token(tmp_path):
+    """The command itself: a real server in its own process, reachable only with the token
+    it prints, stopped cleanly by Ctrl-C."""
+    import http.cookiejar
+    import signal
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    from helpers import PROJECT
+
+    server = subprocess.Popen(
+        [sys.executable, str(PROJECT / "generate.py"), "serve", str(tmp_path / "clinic"),
+         "--host", "127.0.0.1", "--port", "0", "--no-browser"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        first = server.stdout.readline()
+        address = re.search(r"open (http://127\.0\.0\.1:\d+/\?token=[\w-]+)", first)
+        assert address, first
+        base = address[1].split("?")[0]
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(base + "setup", timeout=60)
+        assert refused.value.code == 403
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        with opener.open(address[1], timeout=120) as page:
+            assert page.status == 200 and page.url == base + "setup"
+            assert "<h1>Set up a clinic</h1>" in page.read().decode()
+            assert "token" not in page.url
+    finally:
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=60)
+    assert server.returncode == 0, output
+    assert "Traceback" not in output

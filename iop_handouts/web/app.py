@@ -19,7 +19,7 @@ from ..clinic_edit import (clinic_entry, clinics_in, hours_per_language, problem
 from ..clinic_folder import InitError, is_clinic_folder, national_regions, read_settings
 from ..errors import HandoutError, error_lines
 from ..paths import DEFAULT_OUTPUT_DIR, PASSWORD_VARIABLE, SETTINGS_FILE
-from .forms import COUNTRIES, FIELDS, answers_from_form, field_for, form_values
+from .forms import COUNTRIES, FIELDS, LABELS, answers_from_form, field_for, form_values
 from .security import MAX_CSV_BYTES, protect
 
 # A recipient list waits in memory (never on disk) between its dry run and its send.
@@ -77,7 +77,7 @@ def create_app(folder: Path, token: str | None = None, loopback_only: bool = Tru
     @app.context_processor
     def everywhere():
         clinics = clinics_in(folder) if (folder / "regions").is_dir() else []
-        return {"all_clinics": clinics, "folder": folder}
+        return {"all_clinics": clinics, "folder": folder, "labels": LABELS}
 
     # --- set up and edit ---------------------------------------------------------------------
 

@@ -45,6 +45,10 @@ FIELDS = [
           "Optional, e.g. Clinic <intake@clinic.org>.", kind="text"),
 ]
 
+# What the error summary calls each answer: the label of its field.
+LABELS = {**{f.name: f.label for f in FIELDS}, "country": "Country",
+          "state": "State or province", "languages": "Languages", "logo": "Logo"}
+
 
 def answers_from_form(form, country: str = "", state: str = "", logo=None) -> ClinicAnswers:
     """ClinicAnswers from the submitted form (and, when editing, the country and state set
