@@ -126,13 +126,19 @@ def recipients_from_addresses(addresses, region: str, language: str, content: Co
 
 def recipients_from_csv(path: Path, content: ContentSet, default_language=None):
     """Rows of email,name,region,language (a header row is required)."""
-    import io
-
-    recipients, problems = [], []
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise HandoutError(f"{path}: cannot read the recipient list ({exc.strerror})") from None
+    return recipients_from_csv_bytes(raw, Path(path), content)
+
+
+def recipients_from_csv_bytes(raw: bytes, path: Path, content: ContentSet):
+    """The same from the file's bytes (an upload to the web app, never written to disk);
+    `path` only names it in messages."""
+    import io
+
+    recipients, problems = [], []
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise HandoutError(f"{path}: the file is UTF-16; save it as UTF-8 (in Excel: "
                            f"'CSV UTF-8')")

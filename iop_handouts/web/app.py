@@ -6,7 +6,6 @@ handouts themselves are made nowhere else.
 
 import os
 import secrets
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -269,18 +268,20 @@ def create_app(folder: Path, token: str | None = None, loopback_only: bool = Tru
                 held = state["lists"].get(list_id)
                 if held is None:
                     abort(400, "That recipient list is no longer held; upload it again.")
-                data = held[0]
+                data, name = held[0], held[1]
             else:
                 upload = request.files.get("recipients")
                 if not upload or not upload.filename:
                     context["error"] = "Choose a recipient list (a CSV file) to upload."
                     return render_template("email.html", **context), 400
+                from werkzeug.utils import secure_filename
+                name = secure_filename(upload.filename) or "recipients.csv"
                 data = upload.read(MAX_CSV_BYTES + 1)
                 if len(data) > MAX_CSV_BYTES:
                     abort(413)
             use_smtp = send and request.form.get("via") == "smtp" and smtp is not None
             try:
-                deliveries, problems = _send(folder, output_dir(), entry, data,
+                deliveries, problems = _send(folder, output_dir(), data, name,
                                              dry_run=not send, smtp=smtp if use_smtp else None,
                                              sender=settings.email.sender if settings else None)
             except HandoutError as exc:
@@ -292,7 +293,7 @@ def create_app(folder: Path, token: str | None = None, loopback_only: bool = Tru
                 context["sent"] = "the mail server" if use_smtp else "the outbox"
             else:
                 list_id = secrets.token_urlsafe(16)
-                state["lists"][list_id] = (data, time.monotonic())
+                state["lists"][list_id] = (data, name, time.monotonic())
                 context["list_id"] = list_id
         return render_template("email.html", **context)
 
@@ -341,23 +342,19 @@ def _built_files(output_dir: Path, entry) -> list[tuple[str, int]]:
 
 def _forget_old_lists(lists: dict) -> None:
     now = time.monotonic()
-    for key in [k for k, (_, held) in lists.items() if now - held > PENDING_LIST_SECONDS]:
+    for key in [k for k, (*_, held) in lists.items() if now - held > PENDING_LIST_SECONDS]:
         del lists[key]
 
 
-def _send(folder: Path, output_dir: Path, entry, data: bytes, dry_run: bool, smtp, sender):
+def _send(folder: Path, output_dir: Path, data: bytes, name: str, dry_run: bool, smtp,
+          sender):
     """The recipient list through `email`'s own steps: checked, then a dry run or a send.
-    The list is written to a private temporary file only while it is read."""
+    The list is read from memory: it is never written to disk."""
     from .. import mail
     from ..clinic_folder import open_content
 
     content = open_content(folder)
-    with tempfile.TemporaryDirectory(prefix="iop-recipients-") as private:
-        path = Path(private) / "recipients.csv"
-        path.write_bytes(data)
-        os.chmod(path, 0o600)
-        recipients, problems = mail.gather_recipients((), entry.region_ids[0], None, path,
-                                                      content)
+    recipients, problems = mail.recipients_from_csv_bytes(data, Path(name), content)
     blocking = [p for p in problems if p.blocking]
     if blocking and not dry_run:
         raise mail.MailInputError(f"{len(blocking)} recipient(s) not valid; nothing was sent "
