@@ -114,6 +114,15 @@ def test_the_wheel_works_from_an_empty_folder(tmp_path):
             assert done.returncode == 0 and "Traceback" not in done.stderr, (args, done.stderr)
         assert len(list((clinic / "output").rglob("*.pdf"))) == 4
         assert json.loads((clinic / "schemas/clinic.schema.json").read_text())["type"] == "object"
+    # The staff web app finds its pages and stylesheet inside the installed package.
+    served = subprocess.run([python, "-c", (
+        "from pathlib import Path; from iop_handouts.web import create_app\n"
+        "client = create_app(Path('web-clinic')).test_client()\n"
+        "page = client.get('/setup', base_url='http://127.0.0.1:8765')\n"
+        "css = client.get('/static/app.css', base_url='http://127.0.0.1:8765')\n"
+        "print(page.status_code, css.status_code, 'Set up a clinic' in page.text)")],
+        cwd=empty, capture_output=True, text=True)
+    assert served.stdout.split() == ["200", "200", "True"], served.stdout + served.stderr
     # Nothing was written into the installed package.
     site = next((environment / "lib").glob("python3*/site-packages/iop_handouts"))
     assert not list(site.rglob("output")) and not list(site.rglob("*.pdf"))

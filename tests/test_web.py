@@ -17,6 +17,8 @@ CLINIC = "cedar-valley-health"
 SETUP = {"name": "Cedar Valley Health", "address": "12 Elm Street\nSalem, OR 97301",
          "phone": "503-555-0142", "country": "US", "state": "OR"}
 EDITION = f"us-or-{CLINIC}/en-US"
+# The edit form is the set-up form with the languages to print ticked.
+EDIT = {**SETUP, "languages": ["en-US", "es-US"]}
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +105,7 @@ def test_an_edit_keeps_comments_order_and_quoting_and_changes_the_preview(client
         'phone: "503-555-0142"', 'phone: "503-555-0142"   # the front desk'))
 
     response = client.post(f"/clinic/{CLINIC}", base_url=LOCAL, data={
-        **SETUP, "phone": "503-555-0199", "languages": ["en-US", "es-US"],
-        "hours": "Mon-Fri 8 am to 6 pm"})
+        **EDIT, "phone": "503-555-0199", "hours": "Mon-Fri 8 am to 6 pm"})
     assert response.status_code == 303
     text = clinic_file.read_text()
     assert 'phone: "503-555-0199"   # the front desk' in text
@@ -122,9 +123,17 @@ def test_an_edit_keeps_comments_order_and_quoting_and_changes_the_preview(client
     assert (width, height) == (660, 510)    # a US Letter sheet, landscape, at 60 dpi
 
 
+def test_an_edit_must_leave_a_language_to_print(client, app):
+    set_up(client)
+    response = client.post(f"/clinic/{CLINIC}", base_url=LOCAL, data={**SETUP, "languages": []})
+    assert response.status_code == 400
+    assert errors(response.text)["languages"] == "Fix this: choose at least one language to print"
+    assert "languages: [en-US, es-US]" in (app.folder / f"regions/us-or-{CLINIC}.yaml").read_text()
+
+
 def test_a_logo_upload_is_checked_and_downsampled(client, app):
     set_up(client)
-    fake = {**SETUP, "logo-alt": "Cedar Valley Health logo",
+    fake = {**EDIT, "logo-alt": "Cedar Valley Health logo",
             "logo": (io.BytesIO(b"MZ\x90\x00 not an image"), "logo.png")}
     response = client.post(f"/clinic/{CLINIC}", base_url=LOCAL, data=fake,
                            content_type="multipart/form-data")
@@ -133,12 +142,12 @@ def test_a_logo_upload_is_checked_and_downsampled(client, app):
 
     big = io.BytesIO()
     Image.new("RGB", (3000, 1000), "#1F4E79").save(big, format="PNG")
-    no_alt = {**SETUP, "logo": (io.BytesIO(big.getvalue()), "logo.png")}
+    no_alt = {**EDIT, "logo": (io.BytesIO(big.getvalue()), "logo.png")}
     response = client.post(f"/clinic/{CLINIC}", base_url=LOCAL, data=no_alt,
                            content_type="multipart/form-data")
     assert "describe the logo" in errors(response.text)["logo-alt"]
 
-    good = {**SETUP, "logo-alt": "Cedar Valley Health logo",
+    good = {**EDIT, "logo-alt": "Cedar Valley Health logo",
             "logo": (io.BytesIO(big.getvalue()), "whatever.name")}
     response = client.post(f"/clinic/{CLINIC}", base_url=LOCAL, data=good,
                            content_type="multipart/form-data")
@@ -153,7 +162,7 @@ def test_every_form_needs_its_csrf_token(app, client):
     set_up(client)
     app.config["WTF_CSRF_ENABLED"] = True
     response = client.post(f"/clinic/{CLINIC}", base_url=LOCAL,
-                           data={**SETUP, "phone": "503-555-0100"})
+                           data={**EDIT, "phone": "503-555-0100"})
     assert response.status_code == 400
     assert "without its security token" in response.text
     assert "503-555-0100" not in (app.folder / f"clinics/{CLINIC}.yaml").read_text()
@@ -199,7 +208,7 @@ def test_no_request_reaches_outside_the_clinic_folder(client, app):
 
 def test_uploads_are_limited_in_size(client, app):
     set_up(client)
-    huge = {**SETUP, "logo-alt": "logo", "logo": (io.BytesIO(b"\0" * (7 * 1024 * 1024)), "l.png")}
+    huge = {**EDIT, "logo-alt": "logo", "logo": (io.BytesIO(b"\0" * (7 * 1024 * 1024)), "l.png")}
     response = client.post(f"/clinic/{CLINIC}", base_url=LOCAL, data=huge,
                            content_type="multipart/form-data")
     assert response.status_code == 413
@@ -218,8 +227,7 @@ def test_a_mistake_made_in_a_file_is_one_line_on_the_page(client, app):
 
 def test_checks_link_each_finding_to_the_field_that_fixes_it(client, app):
     set_up(client)
-    client.post(f"/clinic/{CLINIC}", base_url=LOCAL, data={
-        **SETUP, "languages": ["en-US", "es-US"], "hours": "Mon-Fri 8 am to 6 pm"})
+    client.post(f"/clinic/{CLINIC}", base_url=LOCAL, data={**EDIT, "hours": "Mon-Fri 8 am to 6 pm"})
     page = client.get(f"/clinic/{CLINIC}/checks", base_url=LOCAL)
     assert page.status_code == 200
     row = next(r for r in re.findall(r"<tr class=\"warning\">.*?</tr>", page.text, re.S)

@@ -58,9 +58,19 @@ def create_app(folder: Path, token: str | None = None, loopback_only: bool = Tru
         # A mistake in a file the app reads (a YAML typo made in an editor): one line each.
         return render_template("problem.html", lines=error_lines(exc), folder=folder), 400
 
+    @app.errorhandler(500)
+    def bug(exc):
+        # The details go to the terminal `serve` runs in (waitress logs them), not the page.
+        return render_template("problem.html", lines=[
+            "Something went wrong inside the app (a bug, not your mistake). Each file is "
+            "written whole or not at all; the terminal running `iop-handouts serve` shows "
+            "the details."],
+            folder=folder), 500
+
     @app.errorhandler(400)
     @app.errorhandler(403)
     @app.errorhandler(404)
+    @app.errorhandler(405)
     @app.errorhandler(413)
     def http_problem(exc):
         from flask_wtf.csrf import CSRFError
@@ -132,6 +142,8 @@ def create_app(folder: Path, token: str | None = None, loopback_only: bool = Tru
             upload = request.files.get("logo")
             problems = problems_in(_replace(edited, logo=None if upload and upload.filename
                                             else edited.logo))
+            if not request.form.getlist("languages"):
+                problems = {"languages": "choose at least one language to print", **problems}
             if upload and upload.filename and not problems:
                 problems = _with_logo(edited, upload, clinic_id, problems)
                 if not problems:
