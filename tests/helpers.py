@@ -28,7 +28,7 @@ SAMPLE_EDITIONS = {"us/en-US", "us/es-US", "ca-qc/fr-CA", "gb/en-GB"}
 __all__ = ["PROJECT", "CONTENT_DIR", "DOCUMENTS", "SAMPLE_EDITIONS", "run_cli", "statuses",
            "pdf_text", "normalise", "font_sizes", "struct_elements", "outloud_reports", "load", "strings_in",
            "printed_strings", "edit", "line_of", "keep_regions", "editions_of", "each_edition",
-           "pdf_paths", "text_rects"]
+           "pdf_paths", "text_rects", "needs_chromium", "chromium"]
 
 
 # --- the command line ------------------------------------------------------------------------
@@ -207,3 +207,28 @@ def each_edition(editions):
 def pdf_paths(editions, documents=DOCUMENTS, suffix="") -> set[str]:
     """{'us/en-US/brochure.pdf', ...}: the PDFs a build of these editions writes."""
     return {f"{e.key}/{d}{suffix}.pdf" for e in editions for d in documents}
+
+
+# --- a real browser ----------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+needs_chromium = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+    reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+
+
+def chromium(profile: Path, window: str = "1280,1000"):
+    """Debian's chromium, headless, driven by selenium, with nothing reaching the network on
+    its own (no updates, sync or QUIC). The caller quits it."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", f"--window-size={window}",
+                 f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)

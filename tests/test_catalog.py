@@ -10,16 +10,14 @@ import threading
 import time
 from queue import Empty, Queue
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from helpers import DOCUMENTS, PROJECT, edit, editions_of, keep_regions, run_cli
+from helpers import (DOCUMENTS, PROJECT, chromium, edit, editions_of, keep_regions,
+                     needs_chromium, run_cli)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 
 @pytest.fixture
@@ -95,22 +93,12 @@ def test_catalog_lists_every_edition_with_working_relative_links(catalog):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-                    reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+@needs_chromium
 def test_catalog_in_a_real_browser(catalog, tmp_path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.wait import WebDriverWait
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=420,900",
-                 f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver = chromium(tmp_path / "profile", window="420,900")
     try:
         driver.get((catalog / "index.html").as_uri())
         assert driver.title == "IOP handouts: every edition"
