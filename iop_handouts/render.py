@@ -330,6 +330,8 @@ class Renderer:
         if problem.panel in MOVABLE_PANELS and (problem.field is None
                                                 or problem.field.startswith("clinic.")):
             message += "; " + clinic_hint(edition)
+        elif problem.panel == "front cover" and cover_hint(edition):
+            message += "; " + cover_hint(edition)
         raise FitError(message, panel=problem.panel)
 
     def _preview_fit(self, document, edition, options, fetcher, choices):
@@ -409,6 +411,20 @@ def clinic_hint(edition: Edition) -> str:
     where = where.split(", field")[0]
     return (f"those panels also hold the clinic's {', '.join(parts)}: a shorter name, fewer "
             f"address lines or a shorter website address make room ({where})")
+
+
+def cover_hint(edition: Edition) -> str:
+    """The front cover's type does not shrink with the body text; what a clinic adds there
+    (its logo, TTY and hours lines) is what it can take away. Empty when it adds none."""
+    clinic = edition.clinic
+    parts = (["logo (0.75 in tall)"] if clinic.logo_src else []) + \
+        (["TTY line"] if clinic.tty else []) + (["opening hours"] if clinic.hours else [])
+    if not parts:
+        return ""
+    where = (edition.origin("clinic.name") or "the clinic's file").split(", field")[0]
+    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return (f"the front cover also holds the clinic's {listed}, which take its room: remove "
+            f"one{', or shorten the hours' if clinic.hours else ''} ({where})")
 
 
 # What WeasyPrint may log without anything being wrong with the document, each narrowly:

@@ -220,3 +220,23 @@ def test_a_phone_number_must_be_of_the_clinics_country(tmp_path):
     result = run_cli("init", tmp_path / "clinic", *args)
     assert result.exit_code == 2
     assert "phone: '(512) 555-0100' is not a valid phone number for CA" in result.output
+
+
+def test_a_crowded_front_cover_names_what_the_clinic_put_there(tmp_path):
+    """The cover's type does not shrink; a Spanish cover with a logo, a TTY line and hours
+    has no room, and the message says which of the clinic's own things take it."""
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (600, 600), "#9B1B30").save(logo)
+    folder = tmp_path / "rose-city"
+    made = run_cli("init", folder, "--name", "Rose City Recovery", "--address", "400 SW Main St",
+                   "--address", "Portland, OR 97204", "--phone", "503-555-0134", "--country",
+                   "US", "--state", "OR", "--lang", "es", "--logo", logo, "--logo-alt",
+                   "Rose City Recovery logo", "--hours", "Mon-Fri 8 am to 6 pm", "--tty", "711")
+    assert made.exit_code == 0, made.output
+    result = run_cli("build", "--content", folder, "--doc", "brochure", "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert re.search(r"front cover also holds the clinic's logo \(0\.75 in tall\), TTY line and "
+                     r"opening hours, which take its room: remove one, or shorten the hours "
+                     r"\(\S*clinics/rose-city-recovery\.yaml, line \d+\)", result.output), result.output
