@@ -202,7 +202,8 @@ def _checked(answers: ClinicAnswers, base: Path) -> tuple[dict[str, str], Plan |
             return None
 
     attempt(_check_characters, answers)
-    attempt(_check_required, answers)
+    for check in (_check_name, _check_address, _check_state):
+        attempt(check, answers)
     regions = national_regions(base)
     base_region = attempt(base_region_for, answers.country, answers.state, regions)
     languages = attempt(_check_languages, answers, base_region, regions) if base_region else ()
@@ -231,11 +232,17 @@ def _check_characters(answers: ClinicAnswers) -> None:
             raise InitError("address", "holds an invisible or control character; retype it")
 
 
-def _check_required(answers: ClinicAnswers) -> None:
+def _check_name(answers: ClinicAnswers) -> None:
     if not answers.name.strip():
         raise InitError("name", "the clinic's name is needed")
+
+
+def _check_address(answers: ClinicAnswers) -> None:
     if not [line for line in answers.address if line.strip()]:
         raise InitError("address", "at least one line of address is needed")
+
+
+def _check_state(answers: ClinicAnswers) -> None:
     if answers.state and not re.fullmatch(r"[A-Za-z]{2,3}", answers.state):
         raise InitError("state", f"'{answers.state}' is not a state or province code "
                                  f"like TX or ON")
@@ -292,7 +299,8 @@ def _check_brand_color(answers: ClinicAnswers) -> None:
     if ratio < MIN_BRAND_CONTRAST:
         raise InitError("brand-color", f"white text on {answers.brand_color} has contrast "
                                        f"{ratio:.1f}:1, below {MIN_BRAND_CONTRAST}:1; "
-                                       f"choose a darker colour")
+                                       f"choose a darker colour, e.g. #1F4E79 (dark blue) "
+                                       f"or #2F5D3A (dark green)")
 
 
 def _check_logo(answers: ClinicAnswers) -> None:

@@ -82,7 +82,7 @@ def approve_file(content, file: str, by: str, role: str, on: date) -> ApprovalRe
         raise ApprovalError("the shipped content is not approved where it is installed: "
                             "approve files in a clinic's folder (made by `iop-handouts init`), "
                             "or in a content folder given with --content")
-    path = _find(content, file)
+    path = file_path(content, file)
     try:
         name = content.file_name(path)
     except ValueError:
@@ -94,7 +94,8 @@ def approve_file(content, file: str, by: str, role: str, on: date) -> ApprovalRe
     return record_approval(content.content_dir, name, file_sha256(path), by, role, on)
 
 
-def _find(content, file: str) -> Path:
+def file_path(content, file: str) -> Path:
+    """A content file by the name `review` gives it (or a path)."""
     if file.startswith("shipped:"):
         shipped = content.base_dir or content.content_dir
         path = shipped / file.removeprefix("shipped:")

@@ -232,7 +232,7 @@ def test_checks_link_each_finding_to_the_field_that_fixes_it(client, app):
     assert page.status_code == 200
     row = next(r for r in re.findall(r"<tr class=\"warning\">.*?</tr>", page.text, re.S)
                if "print as written" in r)
-    assert f'href="/clinic/{CLINIC}#hours">Fix the hours field</a>' in row
+    assert f'href="/clinic/{CLINIC}#hours">Fix the opening hours field</a>' in row
 
 
 def test_review_and_approve_from_the_page(client, app):
@@ -247,6 +247,13 @@ def test_review_and_approve_from_the_page(client, app):
     refused = client.post(f"/clinic/{CLINIC}/review", base_url=LOCAL, data={
         "file": "../../etc/passwd", "by": "Dana Reyes", "role": "editor"})
     assert refused.status_code == 400 and "Not approved" in refused.text
+    # Each file can be read before it is approved; nothing else can be read this way.
+    link = re.search(r'href="(/clinic/[^"]+/file\?name=shipped[^"]+common\.en\.yaml)"', page.text)
+    shown = client.get(html_module.unescape(link[1]), base_url=LOCAL)
+    assert shown.status_code == 200 and "crisis_heading" in shown.text
+    for name in ("iop-handouts.yaml", "../iop-handouts.yaml", "/etc/passwd", "approvals.yaml"):
+        assert client.get(f"/clinic/{CLINIC}/file", query_string={"name": name},
+                          base_url=LOCAL).status_code == 404, name
 
 
 @pytest.mark.slow
@@ -278,7 +285,7 @@ def test_build_download_and_email_to_the_outbox(client, app):
     list_id = re.search(r'name="list" value="([^"]+)"', dry.text)[1]
     sent = client.post(f"/clinic/{CLINIC}/email", base_url=LOCAL,
                        data={"list": list_id, "action": "send", "via": "outbox"})
-    assert "Sent to the outbox: 2 sent" in sent.text
+    assert "2 message(s) written to the outbox; nothing has been emailed yet" in sent.text
     assert len(list(outbox.glob("*.eml"))) == 2
     # The list is forgotten once sent: it cannot be sent again from the page.
     again = client.post(f"/clinic/{CLINIC}/email", base_url=LOCAL,

@@ -156,7 +156,7 @@ def test_set_up_edit_preview_download_and_email_in_a_browser(server, browser, tm
     no_accessibility_problems(browser)
     assert not (folder / "output/outbox").exists() or not list((folder / "output/outbox").iterdir())
     browser.find_element(By.CSS_SELECTOR, "button.primary").click()
-    WebDriverWait(browser, 120).until(lambda d: "Sent to the outbox" in d.page_source)
+    WebDriverWait(browser, 120).until(lambda d: "written to the outbox" in d.page_source)
     assert len(list((folder / "output/outbox").glob("*.eml"))) == 1
 
 

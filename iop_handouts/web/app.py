@@ -18,7 +18,8 @@ from ..clinic_edit import (clinic_entry, clinics_in, hours_per_language, problem
 from ..clinic_folder import InitError, is_clinic_folder, national_regions, read_settings
 from ..errors import HandoutError, error_lines
 from ..paths import DEFAULT_OUTPUT_DIR, PASSWORD_VARIABLE, SETTINGS_FILE
-from .forms import COUNTRIES, FIELDS, LABELS, answers_from_form, field_for, form_values
+from .forms import (COUNTRIES, FIELDS, LABELS, answers_from_form, field_for, form_values,
+                    language_label)
 from .security import MAX_CSV_BYTES, protect
 
 # A recipient list waits in memory (never on disk) between its dry run and its send.
@@ -86,7 +87,8 @@ def create_app(folder: Path, token: str | None = None, loopback_only: bool = Tru
     @app.context_processor
     def everywhere():
         clinics = clinics_in(folder) if (folder / "regions").is_dir() else []
-        return {"all_clinics": clinics, "folder": folder, "labels": LABELS}
+        return {"all_clinics": clinics, "folder": folder, "labels": LABELS,
+                "language_label": language_label}
 
     # --- set up and edit ---------------------------------------------------------------------
 
@@ -125,9 +127,11 @@ def create_app(folder: Path, token: str | None = None, loopback_only: bool = Tru
                                      _replace(answers, logo=logo))
                     flash(f"{answers.name} is set up. Its files are in {folder}.")
                     return redirect(url_for("clinic", clinic_id=plan.clinic_id), 303)
+        chose_logo = bool(request.files.get("logo") and request.files["logo"].filename)
         return render_template("clinic.html", mode="setup", fields=FIELDS, values=values,
                                problems=problems, countries=COUNTRIES, regions=regions,
-                               languages=[], entry=None), 400 if problems else 200
+                               languages=[], entry=None, chose_logo=chose_logo), \
+            400 if problems else 200
 
     @app.route("/clinic/<clinic_id>", methods=["GET", "POST"])
     def clinic(clinic_id):
@@ -160,20 +164,19 @@ def create_app(folder: Path, token: str | None = None, loopback_only: bool = Tru
                                             edition=request.args.get("edition")), 303)
             answers = edited
         edition = _chosen_edition(entry, request.args.get("edition"))
-        preview = None
-        if not problems:
-            started = time.perf_counter()
-            preview = previewer_now().preview(*edition.split("/", 1))
-            state["previews"][preview.edition_key] = preview
-            app.logger.info("preview of %s in %.2f s", edition,
-                            time.perf_counter() - started)
+        # With answers to fix, the preview still shows the files as saved, and says so.
+        started = time.perf_counter()
+        preview = previewer_now().preview(*edition.split("/", 1))
+        state["previews"][preview.edition_key] = preview
+        app.logger.info("preview of %s in %.2f s", edition, time.perf_counter() - started)
+        chose_logo = bool(request.files.get("logo") and request.files["logo"].filename)
         regions = national_regions()
         return render_template(
             "clinic.html", mode="edit", fields=FIELDS, values=form_values(answers),
             problems=problems, entry=entry, edition=edition, preview=preview,
             editions=_editions(entry), country=COUNTRIES.get(answers.country, answers.country),
             languages=regions.get(entry.base_region, {}).get("languages", entry.languages),
-            chosen_languages=answers.languages, logo=answers.logo,
+            chosen_languages=answers.languages, logo=answers.logo, chose_logo=chose_logo,
             hours_in_file=hours_per_language(folder, clinic_id)), 400 if problems else 200
 
     @app.get("/preview/<clinic_id>/<document>-<int:page>.png")
@@ -202,7 +205,10 @@ def create_app(folder: Path, token: str | None = None, loopback_only: bool = Tru
                             entry.region_ids)
         findings = [(finding, field_for(finding.where, clinic_id))
                     for finding in report.findings]
-        return render_template("checks.html", entry=entry, report=report, findings=findings)
+        not_built = any(f.rule == "crisis.in-pdf" and f.problem.startswith("not built")
+                        for f in report.findings)
+        return render_template("checks.html", entry=entry, report=report, findings=findings,
+                               not_built=not_built)
 
     @app.route("/clinic/<clinic_id>/review", methods=["GET", "POST"])
     def review(clinic_id):
@@ -252,7 +258,7 @@ def create_app(folder: Path, token: str | None = None, loopback_only: bool = Tru
             except NotApprovedError as exc:
                 waiting = exc.lines()
         return render_template("build.html", entry=entry, summary=summary, waiting=waiting,
-                               files=_built_files(output_dir(), entry))
+                               files=_built_files(output_dir(), entry), output=output_dir())
 
     @app.get("/download/<path:name>")
     def download(name):
@@ -272,7 +278,7 @@ def create_app(folder: Path, token: str | None = None, loopback_only: bool = Tru
         _forget_old_lists(state["lists"])
         context = {"entry": entry, "smtp": smtp, "password_variable": PASSWORD_VARIABLE,
                    "deliveries": None, "problems": [], "list_id": None, "sent": None,
-                   "error": None}
+                   "error": None, "drafts": [], "outbox": None}
         if request.method == "POST":
             list_id = request.form.get("list")
             send = request.form.get("action") == "send"
@@ -299,15 +305,44 @@ def create_app(folder: Path, token: str | None = None, loopback_only: bool = Tru
             except HandoutError as exc:
                 context["error"] = "; ".join(error_lines(exc))
                 return render_template("email.html", **context), 400
-            context.update(deliveries=deliveries, problems=problems)
+            context.update(deliveries=deliveries, problems=problems,
+                           drafts=_drafts(folder, deliveries))
             if send:
                 state["lists"].pop(list_id, None)
-                context["sent"] = "the mail server" if use_smtp else "the outbox"
+                context["sent"] = "smtp" if use_smtp else "outbox"
+                context["outbox"] = output_dir() / "outbox"
             else:
                 list_id = secrets.token_urlsafe(16)
                 state["lists"][list_id] = (data, name, time.monotonic())
                 context["list_id"] = list_id
         return render_template("email.html", **context)
+
+    @app.get("/clinic/<clinic_id>/file")
+    def view_file(clinic_id):
+        """A file as it is now, to read before approving it: only the files the clinic's
+        editions are made from, by the name the review page gives them."""
+        from ..clinic_folder import open_content
+        from ..review import file_path, review_files
+
+        entry = entry_or_404(clinic_id)
+        content = open_content(folder)
+        name = request.args.get("name", "")
+        report = review_files(content)
+        own = {key for key, _ in report.editions if key.split("/")[0] in entry.region_ids}
+        if not any(row.review.name == name and set(row.editions) & own for row in report.files):
+            abort(404, "That is not one of the files these handouts are made from.")
+        text = file_path(content, name).read_text(encoding="utf-8", errors="replace")
+        return render_template("file.html", entry=entry, name=name, text=text)
+
+    @app.get("/clinic/<clinic_id>/recipients-example.csv")
+    def example_list(clinic_id):
+        entry = entry_or_404(clinic_id)
+        rows = ["email,name,region,language"] + [
+            f"patient{number}@example.org,,{entry.region_ids[0]},{language.split('-')[0]}"
+            for number, language in enumerate(entry.languages, 1)]
+        response = app.response_class("\n".join(rows) + "\n", mimetype="text/csv")
+        response.headers["Content-Disposition"] = "attachment; filename=recipients-example.csv"
+        return response
 
     return app
 
@@ -332,6 +367,23 @@ def _with_logo(answers, upload, clinic_id, problems: dict) -> dict:
     except LogoError as exc:
         return {**problems, "logo": f"the file {exc}"}
     return problems
+
+
+def _drafts(folder: Path, deliveries) -> list[str]:
+    """The editions about to go out that are drafts (each page says "Draft")."""
+    from ..clinic_folder import open_content
+
+    content = open_content(folder)
+    keys = sorted({d.recipient.edition_key for d in deliveries})
+    drafts = []
+    for key in keys:
+        region, language = key.split("/", 1)
+        try:
+            if not content.edition(region, language).review.final:
+                drafts.append(key)
+        except HandoutError:
+            continue    # reported with the delivery
+    return drafts
 
 
 def _editions(entry) -> list[str]:

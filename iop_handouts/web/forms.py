@@ -45,6 +45,16 @@ FIELDS = [
           "Optional, e.g. Clinic <intake@clinic.org>.", kind="text"),
 ]
 
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French"}
+
+
+def language_label(tag: str) -> str:
+    """'es-US' -> 'Spanish (United States)', for people who do not read language tags."""
+    base, _, country = tag.partition("-")
+    name = LANGUAGE_NAMES.get(base, tag)
+    return f"{name} ({COUNTRIES.get(country, country)})" if country else name
+
+
 # What the error summary calls each answer: the label of its field.
 LABELS = {**{f.name: f.label for f in FIELDS}, "country": "Country",
           "state": "State or province", "languages": "Languages", "logo": "Logo"}
