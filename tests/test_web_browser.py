@@ -137,7 +137,8 @@ def test_set_up_edit_preview_download_and_email_in_a_browser(server, browser, tm
     browser.find_element(By.CSS_SELECTOR, "button.primary").click()
     WebDriverWait(browser, 180).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".downloads a"))
     link = next(a for a in browser.find_elements(By.CSS_SELECTOR, ".downloads a")
-                if a.text.endswith("en-US/brochure.pdf"))
+                if a.text == "Brochure, English (United States), for the office printer")
+    assert link.get_attribute("href").endswith("/en-US/brochure.pdf")
     with urllib.request.urlopen(link.get_attribute("href")) as response:
         assert response.headers["Content-Type"] == "application/pdf"
         downloaded = tmp_path / "brochure.pdf"
@@ -158,6 +159,14 @@ def test_set_up_edit_preview_download_and_email_in_a_browser(server, browser, tm
     browser.find_element(By.CSS_SELECTOR, "button.primary").click()
     WebDriverWait(browser, 120).until(lambda d: "written to the outbox" in d.page_source)
     assert len(list((folder / "output/outbox").glob("*.eml"))) == 1
+
+    # On a phone-sized screen no page is wider than the screen (tables scroll in their box).
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 380, "height": 800, "deviceScaleFactor": 1, "mobile": True})
+    for page in ("", "/checks", "/review", "/build", "/email"):
+        browser.get(f"{base}/clinic/{CLINIC}{page}")
+        assert browser.execute_script(
+            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"), page
 
 
 def test_focus_is_visible_and_the_skip_link_works(server, browser):
