@@ -28,7 +28,7 @@ from pydantic import StringConstraints
 from .errors import HandoutError
 from .schema import Strict, Text, validate
 from .languages import REFERENCE_LANGUAGE, base_language
-from .sources import INVISIBLE, load_yaml
+from .sources import INVISIBLE, NOT_ONE_LINE, load_yaml
 
 APPROVALS_FILE = "approvals.yaml"
 ROLES = ("clinician", "translator", "editor")
@@ -181,7 +181,7 @@ def record_approval(folder: Path, name: str, sha256: str, by: str, role: str,
     by = by.strip()
     # The same rule the approvals file is read with: a name it would refuse must not be
     # written, or it would lock every later build.
-    if not by or INVISIBLE.search(by) or len(by) > MAX_NAME_LENGTH:
+    if not by or INVISIBLE.search(by) or NOT_ONE_LINE.search(by) or len(by) > MAX_NAME_LENGTH:
         raise ApprovalError(f"--by: give the approver's name on one line, in at most "
                             f"{MAX_NAME_LENGTH} visible characters")
     path = Path(folder) / APPROVALS_FILE

@@ -850,6 +850,6 @@ def serve(folder, host, port, no_browser):
     folder.mkdir(parents=True, exist_ok=True)
     try:
         serve_app(folder, host, port, open_browser=not no_browser, say=click.echo)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:   # in use, not this computer's, not an address
         raise click.ClickException(f"cannot listen on {host or '127.0.0.1'}:{port}: "
-                                   f"{exc.strerror or exc}") from None
+                                   f"{getattr(exc, 'strerror', None) or exc}") from None

@@ -28,7 +28,7 @@ from .errors import ContentError, HandoutError
 from .paths import CONTENT_DIR, SETTINGS_FILE
 from .languages import LanguageTag, matches
 from .schema import HexColor, RegionId, Strict, Text, validate
-from .sources import INVISIBLE, load_yaml
+from .sources import INVISIBLE, NOT_ONE_LINE, load_yaml
 
 SCHEMA_VERSION = 1
 SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
@@ -220,16 +220,24 @@ def _checked(answers: ClinicAnswers, base: Path) -> tuple[dict[str, str], Plan |
                     tuple(regions[base_region]["short_codes"]), answers)
 
 
+# Each answer is one line (a form posted by hand can hold a line break, which would end the
+# line it is written on) of a length a handout can print.
+MAX_ANSWER_LENGTH = 200
+
+
 def _check_characters(answers: ClinicAnswers) -> None:
-    for name in ("name", "phone", "website", "logo_alt", "hours", "intake_email", "tty",
-                 "sender"):
-        value = getattr(answers, name) or ""
-        if INVISIBLE.search(str(value)):
-            raise InitError(name.replace("_", "-"),
-                            "holds an invisible or control character; retype it")
-    for line in answers.address:
-        if INVISIBLE.search(line):
-            raise InitError("address", "holds an invisible or control character; retype it")
+    values = [(name, getattr(answers, name) or "") for name in (
+        "name", "phone", "website", "logo_alt", "hours", "intake_email", "tty", "sender",
+        "state")] + [("address", line) for line in answers.address] + \
+        [("languages", language) for language in answers.languages]
+    for name, value in values:
+        answer = name.replace("_", "-")
+        if INVISIBLE.search(str(value)) or NOT_ONE_LINE.search(str(value)):
+            raise InitError(answer, "holds a line break, an invisible or a control "
+                                    "character; retype it on one line")
+        if len(str(value)) > MAX_ANSWER_LENGTH:
+            raise InitError(answer, f"is {len(str(value)):,} characters long; an answer is "
+                                    f"at most {MAX_ANSWER_LENGTH}")
 
 
 def _check_name(answers: ClinicAnswers) -> None:
@@ -251,8 +259,9 @@ def _check_state(answers: ClinicAnswers) -> None:
 def _check_languages(answers: ClinicAnswers, base_region: str, regions: dict) -> tuple:
     available = regions[base_region]["languages"]
     # "es" stands for the region's Spanish ("es-US"); a full tag must be one it prints.
-    languages = tuple(next((tag for tag in available if matches(tag, (wanted,))), wanted)
-                      for wanted in answers.languages or available)
+    languages = tuple(dict.fromkeys(      # "en, en-US" is one language
+        next((tag for tag in available if matches(tag, (wanted,))), wanted)
+        for wanted in answers.languages or available))
     missing = [language for language in languages if language not in available]
     if missing:
         raise InitError("languages", f"{base_region} has no '{missing[0]}' text (it has "
@@ -391,10 +400,10 @@ def write_clinic_folder(folder: Path, plan: Plan) -> list[Path]:
         "# lines, emergency numbers, paper) with this clinic. Add local_resources, or wording",
         "# under content: <language>: <document>: to change what is printed.",
         f"extends: {plan.base_region}",
-        f"id: {plan.region_id}",
+        f"id: {_quoted(plan.region_id)}",
         f"name: {_quoted(answers.name.strip() + state)}",
         f"languages: [{', '.join(plan.languages)}]",
-        f"clinic: {plan.clinic_id}",
+        f"clinic: {_quoted(plan.clinic_id)}",
     ]
     if answers.tty and re.sub(r"\D", "", answers.tty) == "711":
         # The relay service's short code, added to the national region's own.

@@ -115,5 +115,12 @@ class Previewer:
             return EditionPreview(edition.key, documents)
 
     def close(self) -> None:
+        """Stop the workers now, even one still starting: the app is closing, and nothing
+        they hold is worth waiting for (they write no files)."""
         for pool in self.pools.values():
-            pool.shutdown(cancel_futures=True)
+            processes = list((pool._processes or {}).values())  # noqa: SLF001 (no public way)
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.join(timeout=5)

@@ -32,6 +32,9 @@ MAX_EXPANDED_NODES = 50_000
 # byte-order mark.
 INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u200b-\u200f\u2028-\u202e"
                        "\u2066-\u2069\ufeff]")
+# What a one-line value (a name, an answer) may not hold: line breaks and tabs, and the
+# noncharacters a YAML file may not contain at all (U+FFFE, U+FFFF, U+FDD0-U+FDEF).
+NOT_ONE_LINE = re.compile("[\t\n\r\ufdd0-\ufdef\ufffe\uffff]")
 
 
 @dataclass

@@ -331,6 +331,46 @@ def test_serve_with_host_prints_the_address_with_its_token(tmp_path):
             assert "token" not in page.url
     finally:
         server.send_signal(signal.SIGINT)
-        output, _ = server.communicate(timeout=60)
+        output, _ = server.communicate(timeout=120)
     assert server.returncode == 0, output
     assert "Traceback" not in output
+
+
+def test_a_hand_made_post_cannot_break_the_files(client, app):
+    """A line break (which a text box never sends, but a hand-made request can), a
+    noncharacter YAML refuses, a name YAML would read as true or a number: each is refused
+    or written as text, and the files still load."""
+    for name, value in (("name", "Acme\npaper: a4\n#"), ("hours", "Mon \ufffe Fri"),
+                        ("sender", "Ann\r\nBcc: x@example.org <a@example.org>")):
+        response = client.post("/setup", base_url=LOCAL, data={**SETUP, name: value})
+        assert response.status_code == 400
+        key = "intake-email" if name == "intake_email" else name
+        assert "holds a line break" in errors(response.text)[key]
+    assert not (app.folder / "regions").exists()
+    response = client.post("/setup", base_url=LOCAL, data={**SETUP, "name": "True"})
+    assert response.status_code == 303 and response.location == "/clinic/true"
+    assert client.get("/clinic/true", base_url=LOCAL).status_code == 200
+    refused = client.post("/clinic/true/review", base_url=LOCAL, data={
+        "file": "clinics/true.yaml", "by": "Ann \ufffe", "role": "editor"})
+    assert refused.status_code == 400 and not (app.folder / "approvals.yaml").exists()
+
+
+@pytest.mark.slow
+def test_serve_without_host_is_this_computer_only(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from helpers import PROJECT
+
+    server = subprocess.Popen(
+        [sys.executable, str(PROJECT / "generate.py"), "serve", str(tmp_path / "clinic"),
+         "--port", "0", "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+    try:
+        first = server.stdout.readline()
+        assert re.search(r"http://127\.0\.0\.1:\d+/ \(this computer only\)", first), first
+    finally:
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=120)
+    assert server.returncode == 0 and "Traceback" not in output, output
