@@ -298,6 +298,13 @@ def test_build_download_and_email_to_the_outbox(client, app):
     assert "line 2" in bad.text and "nothing is sent while a row is not valid" in bad.text
 
 
+def ctrl_c_as_in_a_shell():
+    """A process started from this test run may inherit Ctrl-C ignored (a render worker's
+    setting); a shell starts `serve` with it on, and so does this."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 def test_serve_with_host_prints_the_address_with_its_token(tmp_path):
     """The command itself: a real server in its own process, reachable only with the token
@@ -314,7 +321,8 @@ def test_serve_with_host_prints_the_address_with_its_token(tmp_path):
     server = subprocess.Popen(
         [sys.executable, str(PROJECT / "generate.py"), "serve", str(tmp_path / "clinic"),
          "--host", "127.0.0.1", "--port", "0", "--no-browser"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=ctrl_c_as_in_a_shell)
     try:
         first = server.stdout.readline()
         address = re.search(r"open (http://127\.0\.0\.1:\d+/\?token=[\w-]+)", first)
@@ -366,7 +374,7 @@ def test_serve_without_host_is_this_computer_only(tmp_path):
     server = subprocess.Popen(
         [sys.executable, str(PROJECT / "generate.py"), "serve", str(tmp_path / "clinic"),
          "--port", "0", "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True)
+        text=True, preexec_fn=ctrl_c_as_in_a_shell)
     try:
         first = server.stdout.readline()
         assert re.search(r"http://127\.0\.0\.1:\d+/ \(this computer only\)", first), first
