@@ -22,9 +22,9 @@ from .languages import matches
 from .content import Edition
 from .documents import DOCUMENTS
 from .errors import ContentError, HandoutError, OutputError
-from .manifest import ContentRoots, InputsHasher, Manifest, nothing_to_do, options_key
+from .manifest import ContentRoots, InputsHasher, Manifest, nothing_to_do
 from .output_folder import check_writable, locked, write_atomically, write_output
-from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, display_path
+from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, WEB_EDITION_NAME, display_path
 from .render import Renderer, RenderOptions
 
 __all__ = ["build", "BuildRequest", "BuildSummary", "plan", "run", "start_workers",
@@ -39,13 +39,14 @@ class Job:
 
     @property
     def name(self) -> str:
-        # The print-shop edition sits beside the office one: brochure-print.pdf.
-        suffix = "-print" if self.options.print_shop else ""
-        return f"{self.edition.region_id}/{self.edition.language}/{self.document}{suffix}"
+        # The print-shop and large-print editions sit beside the office one:
+        # brochure-print.pdf, brochure-large-print.pdf.
+        return f"{self.edition.region_id}/{self.edition.language}/{self.document}" \
+               f"{self.options.suffix}"
 
     @property
     def options_key(self) -> str:
-        return options_key(self.options.fold_marks, self.options.print_shop)
+        return self.options.key
 
     @property
     def relative_path(self) -> str:
@@ -85,13 +86,15 @@ def plan(content, regions=(), languages=(), documents=(), options=RenderOptions(
                     if key in editions or key in regions]
     editions = found
     variants = [RenderOptions(options.fold_marks)]
-    if options.print_shop:
-        variants.append(options)  # the print-shop edition, beside the office one
+    if options.print_shop:  # the print-shop edition, beside the office one
+        variants.append(RenderOptions(options.fold_marks, print_shop=True))
+    if options.large_print:
+        variants.append(RenderOptions(large_print=True))
     jobs = [Job(edition, document, variant)
             for edition in editions for document in (documents or DOCUMENTS)
             for variant in variants]
     return BuildPlan(jobs, failures, everything=not (regions or languages or documents),
-                     options_key=options_key(options.fold_marks, options.print_shop))
+                     options_key=options.key)
 
 
 # --- running ---------------------------------------------------------------------------------
@@ -284,6 +287,8 @@ class BuildSummary:
     interrupted: bool = False
     # Answered from the manifest alone: nothing was planned, nothing could have changed.
     up_to_date_count: int | None = None
+    # The editions' web pages (handout.html) written because they were new or changed.
+    web_pages: list[Path] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -296,7 +301,7 @@ class BuildSummary:
     def nothing_to_do(self) -> bool:
         return self.up_to_date_count is not None or (
             not self.count("built") and not self.failures and not self.content_failures
-            and not self.interrupted)
+            and not self.interrupted and not self.web_pages)
 
     @property
     def exit_code(self) -> int:
@@ -327,8 +332,7 @@ def build(request: BuildRequest, on_result=None, total=None, on_wait=None) -> Bu
         # Answer a no-op from the manifest alone, before loading any heavy library. It only
         # reads, and every file it reads is replaced whole, so it needs no lock.
         count = nothing_to_do(output_dir, renderer.templates_dir, renderer.styles_dir,
-                              ContentRoots.of(content_dir), options_key(request.options.fold_marks,
-                                                       request.options.print_shop),
+                              ContentRoots.of(content_dir), request.options.key,
                               request.write_html)
         if count:
             summary.up_to_date_count = count
@@ -375,11 +379,29 @@ def _build_locked(request: BuildRequest, renderer: Renderer, summary: BuildSumma
             results.close()  # stops the pool and saves the manifest of what was written
             summary.interrupted = True
             return
-        if summary.count("built"):
+        summary.web_pages = write_web_editions(
+            {job.edition.key: job.edition for job in build_plan.jobs}.values(), output_dir,
+            renderer)
+        if summary.count("built") or summary.web_pages:
             refresh_catalog(content, output_dir, renderer)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def write_web_editions(editions, output_dir: Path, renderer: Renderer) -> list[Path]:
+    """Each edition's web page (handout.html) beside its PDFs; returns the pages written,
+    those that were missing or changed. Cheap (no layout), so made on every build."""
+    from .web_edition import web_page
+
+    written = []
+    for edition in editions:
+        target = Path(output_dir) / edition.key / WEB_EDITION_NAME
+        page = web_page(edition, renderer.environment, renderer.styles_dir).encode("utf-8")
+        if not target.is_file() or target.read_bytes() != page:
+            write_output(target, page)
+            written.append(target)
+    return written
 
 
 def check_filters(content, request: BuildRequest) -> None:

@@ -13,6 +13,7 @@ from .languages import base_language
 from .documents import DOCUMENTS
 from .manifest import Manifest
 from .output_folder import write_output
+from .paths import WEB_EDITION_NAME
 
 PREVIEWS_NAME = "previews.json"
 THUMBNAIL_WIDTH = 360  # pixels: sharp on a phone, small on disk
@@ -42,6 +43,8 @@ def make_previews(output_dir: Path) -> list[Path]:
         drawn_from = {}
     redrawn = []
     for relative, entry in sorted(manifest.documents.items()):
+        if relative.endswith("-large-print.pdf"):
+            continue  # many pages, none shown in the catalog
         pdf = output_dir / relative
         # The manifest is a file anyone can edit: never follow it out of the output folder.
         if not inside(output_dir, pdf) or not pdf.is_file():
@@ -83,6 +86,8 @@ class CatalogDocument:
     pages: int
     size_kb: int
     thumbnails: list[str]
+    large_print_href: str | None = None
+    large_print_pages: int = 0
 
 
 def write_catalog(output_dir: Path, editions, environment) -> Path:
@@ -99,19 +104,26 @@ def write_catalog(output_dir: Path, editions, environment) -> Path:
                     or not (output_dir / relative).is_file():
                 continue
             print_relative = f"{edition.key}/{document}-print.pdf"
+            large_relative = f"{edition.key}/{document}-large-print.pdf"
+            large_entry = manifest.documents.get(large_relative)
+            large = large_entry and inside(output_dir, output_dir / large_relative) \
+                and (output_dir / large_relative).is_file()
             thumbnails = [p.relative_to(output_dir).as_posix()
                           for p in thumbnail_paths(output_dir / relative, entry["pages"])
                           if p.is_file()]
             documents.append(CatalogDocument(
                 document, relative,
                 print_relative if (output_dir / print_relative).is_file() else None,
-                entry["pages"], max(1, round(entry["bytes"] / 1024)), thumbnails))
+                entry["pages"], max(1, round(entry["bytes"] / 1024)), thumbnails,
+                large_relative if large else None, large_entry["pages"] if large else 0))
         if documents:
             region = regions.setdefault(edition.region_id, {"edition": edition, "languages": []})
-            region["languages"].append((edition, documents))
+            web = f"{edition.key}/{WEB_EDITION_NAME}"
+            region["languages"].append(
+                (edition, documents, web if (output_dir / web).is_file() else None))
     html = environment.get_template("catalog.html").render(
         regions=list(regions.values()), language_name=language_name, paper_names=PAPER_NAMES,
-        total=sum(len(docs) for r in regions.values() for _, docs in r["languages"]))
+        total=sum(len(docs) for r in regions.values() for _, docs, _ in r["languages"]))
     target = output_dir / "index.html"
     write_output(target, html.encode("utf-8"))
     return target

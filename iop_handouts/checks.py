@@ -16,7 +16,7 @@ from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .documents import DOCUMENTS
+from .documents import DOCUMENTS, LARGE_PRINT_SUFFIX
 from .colors import contrast_ratio, parse_hex_color
 from .content import REFERENCE_LANGUAGE, TEXT_FILES, ContentSet, Edition, printed_texts
 from .clinic_folder import open_content
@@ -219,41 +219,55 @@ def check_spelling(report: Report, edition: Edition, content: ContentSet) -> Non
 
 
 def check_pdfs(report: Report, edition: Edition, output_dir: Path) -> None:
-    """Read the built PDFs (not the YAML): each must show its region's numbers."""
+    """Read the built PDFs (not the YAML): each must show its region's numbers. The
+    large-print editions, where built, and the web page are checked too."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
+
+    from .format_checks import check_large_print, check_web_edition
 
     wanted = [c.text for c in edition.emergency]
     wanted += [c.text for line in edition.crisis_lines for c in line.contacts]
     for document in DOCUMENTS:
-        path = Path(output_dir) / edition.region_id / edition.language / f"{document}.pdf"
-        where = display_path(path)
-        if not path.exists():
-            report.add("crisis.in-pdf", "warning", where, "not built, so not checked",
-                       "run `python generate.py build`, then check again")
-            continue
-        try:
-            reader = PdfReader(path)
-            pages = [_flatten(page.extract_text()) for page in reader.pages]
-        except (PdfReadError, OSError, ValueError) as exc:
-            report.add("crisis.in-pdf", "error", where, f"cannot read the PDF: {exc}",
-                       "rebuild it with `iop-handouts build --force`")
-            continue
-        flat = " ".join(pages)
-        missing = [n for n in wanted if _flatten(n) not in flat]
-        if missing:
-            report.add("crisis.in-pdf", "error", where,
-                       f"the PDF's text lacks {', '.join(missing)}",
-                       "rebuild it; if it persists, the template lost the crisis block")
-        # A crisis line on every page: a reader may hold only one side of the sheet.
-        for number, text in enumerate(pages, 1):
-            if not any(_flatten(n) in text for n in wanted):
-                report.add("crisis.every-page", "error", f"{where}, page {number}",
-                           "no crisis line on this page",
-                           "keep the crisis strip (or box) in the template for every page")
-        if document == "brochure":
-            check_cover(report, edition, pages[0], where)
-        check_visuals(report, reader, where)
+        for suffix in ("", LARGE_PRINT_SUFFIX):
+            path = Path(output_dir) / edition.region_id / edition.language / f"{document}{suffix}.pdf"
+            where = display_path(path)
+            if not path.exists():
+                if not suffix:  # the large print is made only when asked for
+                    report.add("crisis.in-pdf", "warning", where, "not built, so not checked",
+                               "run `python generate.py build`, then check again")
+                continue
+            try:
+                reader = PdfReader(path)
+                pages = [_flatten(page.extract_text()) for page in reader.pages]
+            except (PdfReadError, OSError, ValueError) as exc:
+                report.add("crisis.in-pdf", "error", where, f"cannot read the PDF: {exc}",
+                           "rebuild it with `iop-handouts build --force`")
+                continue
+            check_crisis_lines(report, pages, wanted, where)
+            if suffix:
+                check_large_print(report, edition, document, reader, pages, wanted, where)
+                continue
+            if document == "brochure":
+                check_cover(report, edition, pages[0], where)
+            check_visuals(report, reader, where)
+    check_web_edition(report, edition, output_dir)
+
+
+def check_crisis_lines(report: Report, pages: list[str], wanted: list[str], where: str) -> None:
+    """Every crisis number in the document's text, and one on every page."""
+    flat = " ".join(pages)
+    missing = [n for n in wanted if _flatten(n) not in flat]
+    if missing:
+        report.add("crisis.in-pdf", "error", where,
+                   f"the PDF's text lacks {', '.join(missing)}",
+                   "rebuild it; if it persists, the template lost the crisis block")
+    # A crisis line on every page: a reader may hold only one side of the sheet.
+    for number, text in enumerate(pages, 1):
+        if not any(_flatten(n) in text for n in wanted):
+            report.add("crisis.every-page", "error", f"{where}, page {number}",
+                       "no crisis line on this page",
+                       "keep the crisis strip (or box) in the template for every page")
 
 
 def check_cover(report: Report, edition: Edition, first_page: str, where: str) -> None:

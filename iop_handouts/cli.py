@@ -12,7 +12,7 @@ import click
 from . import __version__
 from .documents import DOCUMENTS
 from .errors import HandoutError, OutputError, error_lines
-from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, PASSWORD_VARIABLE, display_path
+from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, PASSWORD_VARIABLE, WEB_EDITION_NAME, display_path
 
 # Bad input exits 2 (like a usage error); a document that fails to render exits 1.
 EXIT_BAD_INPUT = 2
@@ -160,12 +160,16 @@ def main():
 @click.option("--print-shop", is_flag=True,
               help="Also make the print-shop edition (PDF/X-4, CMYK, bleed and crop marks) "
                    "beside each office PDF, e.g. brochure-print.pdf.")
+@click.option("--large-print", is_flag=True,
+              help="Also make the large-print edition (18 pt, one column, portrait pages; "
+                   "the checklist a form per program) beside each office PDF, e.g. "
+                   "brochure-large-print.pdf.")
 @click.option("--final", is_flag=True,
               help="Refuse content not yet approved (see `review`), listing what needs "
                    "approval and by whom; without it, drafts build with a draft line.")
 @content_option
 def build(regions, languages, clinics, documents, jobs, force, output_dir, write_html,
-          fold_marks, print_shop, final, content_dir):
+          fold_marks, print_shop, large_print, final, content_dir):
     """Build the brochure and checklist PDFs for every region and language.
 
     Only what changed since the last build is rendered; --force renders everything. An
@@ -179,6 +183,7 @@ def build(regions, languages, clinics, documents, jobs, force, output_dir, write
       iop-handouts build --doc checklist --jobs 4 --force
       iop-handouts build --out /tmp/handouts --html --fold-marks
       iop-handouts build --print-shop      # adds brochure-print.pdf, checklist-print.pdf
+      iop-handouts build --large-print     # adds brochure-large-print.pdf, ...
       iop-handouts build --final --region us-or
     """
     from iop_handouts.build import BuildRequest
@@ -188,7 +193,8 @@ def build(regions, languages, clinics, documents, jobs, force, output_dir, write
     request = BuildRequest(content_dir=space.content_dir, output_dir=space.output_dir,
                            regions=space.regions(regions, clinics),
                            languages=space.languages(languages), documents=documents, jobs=jobs, force=force, write_html=write_html,
-                           options=RenderOptions(fold_marks, print_shop), final=final)
+                           options=RenderOptions(fold_marks, print_shop, large_print),
+                           final=final)
     code = run_build(request)
     if code:
         sys.exit(code)
@@ -227,8 +233,10 @@ def run_build(request, quiet_up_to_date: bool = False) -> int:
         click.echo(f"Nothing to do: all {count} PDFs are up to date (use --force to rebuild).")
     else:
         failed = len(summary.failures) + len(summary.content_failures)
+        web = f"; {len(summary.web_pages)} web page{'s' if len(summary.web_pages) != 1 else ''} " \
+              f"({WEB_EDITION_NAME}) updated" if summary.web_pages else ""
         click.echo(f"{summary.count('built')} built, {summary.count('up to date')} up to date, "
-                   f"{failed} failed in {summary.seconds:.1f} s.")
+                   f"{failed} failed in {summary.seconds:.1f} s{web}.")
     return summary.exit_code
 
 

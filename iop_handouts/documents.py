@@ -46,3 +46,6 @@ DOCUMENTS: dict[str, Document] = {
                           text_field="checklist", subject_field="intro",
                           layouts=((), ("clinic-line-without-address",))),
 }
+
+# The large-print edition of a document sits beside it: brochure-large-print.pdf.
+LARGE_PRINT_SUFFIX = "-large-print"

@@ -150,6 +150,12 @@ def first_section_cut_short(panel_element, texts):
     return section, short
 
 
+def whole_on_first_page(rendered, section: str) -> bool:
+    """Is the section laid out on the first page, and nowhere else?"""
+    return section in sections_on_pages(rendered.pages[:1]) and \
+        section not in sections_on_pages(rendered.pages[1:])
+
+
 def sections_on_pages(pages) -> list[str]:
     """The sections with text on these pages, as 'section' or 'section' on the 'panel'."""
     found = []

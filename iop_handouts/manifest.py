@@ -12,15 +12,16 @@ from pathlib import Path
 
 from . import __version__
 from .output_folder import write_output
-from .paths import CONTENT_DIR, SETTINGS_FILE
+from .paths import CONTENT_DIR, SETTINGS_FILE, WEB_EDITION_NAME
 
 MANIFEST_NAME = "manifest.json"
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def options_key(fold_marks: bool, print_shop: bool = False) -> str:
+def options_key(fold_marks: bool, print_shop: bool = False, large_print: bool = False) -> str:
     """The render options that change a PDF (or a run), as they enter its inputs hash."""
-    return f"fold_marks={fold_marks};print_shop={print_shop}"
+    return f"fold_marks={fold_marks};print_shop={print_shop}" + \
+        (";large_print=True" if large_print else "")
 
 
 class InputsHasher:
@@ -166,4 +167,8 @@ def nothing_to_do(output_dir: Path, templates_dir: Path, styles_dir: Path, roots
                 != entry["inputs"] or \
                 not manifest.is_current(relative_path, entry["inputs"], write_html):
             return None
+    # Each edition's web page is written with its PDFs: one gone means a build to do.
+    folders = {Path(relative_path).parent for relative_path in complete.get("jobs", [])}
+    if not all((Path(output_dir) / folder / WEB_EDITION_NAME).is_file() for folder in folders):
+        return None
     return len(complete.get("jobs", [])) or None

@@ -27,6 +27,8 @@ STYLES_DIR = shipped_folder("styles")
 SETTINGS_FILE = "iop-handouts.yaml"
 # The SMTP password is only ever read from this environment variable, never from a file.
 PASSWORD_VARIABLE = "IOP_SMTP_PASSWORD"
+# Each edition's web page, beside its PDFs (web_edition.py).
+WEB_EDITION_NAME = "handout.html"
 # Relative on purpose: output goes to ./output of the folder the command runs in.
 DEFAULT_OUTPUT_DIR = Path("output")
 

@@ -20,9 +20,9 @@ import jinja2.meta
 
 from .colors import device_cmyk
 from .content import Edition
-from .documents import DOCUMENTS
+from .documents import DOCUMENTS, LARGE_PRINT_SUFFIX
 from .errors import FitError, RenderError
-from .fit import check_fits, panel_boxes
+from .fit import check_bounds, check_fits, panel_boxes, whole_on_first_page
 from .fonts import only_shipped_fonts
 from .logos import print_ready
 from .paths import CONTENT_DIR, STYLES_DIR, TEMPLATES_DIR, display_path
@@ -40,6 +40,19 @@ OUTPUT_CONDITION = ("FOGRA39", "Offset printing, coated paper, ISO 12647-2:2004 
 class RenderOptions:
     fold_marks: bool = False
     print_shop: bool = False
+    # The large-print edition (for a build: beside the office one): portrait pages, one
+    # column, 18 pt body text, the checklist a form per program.
+    large_print: bool = False
+
+    @property
+    def suffix(self) -> str:
+        """What the edition adds to the document's file name: brochure-print.pdf."""
+        return LARGE_PRINT_SUFFIX if self.large_print else "-print" if self.print_shop else ""
+
+    @property
+    def key(self) -> str:
+        from .manifest import options_key
+        return options_key(self.fold_marks, self.print_shop, self.large_print)
 
     def pdf_options(self, document: str) -> dict:
         if self.print_shop:
@@ -78,6 +91,9 @@ class Renderer:
     # --- HTML ------------------------------------------------------------------------------
 
     def stylesheets(self, document: str, edition: Edition, options: RenderOptions) -> list[Path]:
+        if options.large_print:
+            return [self.styles_dir / "large-print.css",
+                    self.styles_dir / f"paper-{edition.paper}.css"]
         sheets = [self.styles_dir / f"{document}.css", self.styles_dir / f"paper-{edition.paper}.css"]
         if options.fold_marks and document == "brochure":
             sheets.append(self.styles_dir / "fold-marks.css")
@@ -91,7 +107,7 @@ class Renderer:
              layout: tuple[str, ...] = ()) -> str:
         """The document's HTML. `standalone` HTML links its stylesheets (for people and other
         tools); the renderer itself passes them already parsed."""
-        template_name = f"{document}.html"
+        template_name = f"{document}{'-large-print' if options.large_print else ''}.html"
         self.check_includes_crisis(template_name)
         template = self.environment.get_template(template_name)
         registered = DOCUMENTS[document]
@@ -107,6 +123,7 @@ class Renderer:
                 brand_color=brand,
                 body_size=body_size,
                 layout=layout,
+                large_print=options.large_print,
                 # PDF/X needs dates; the content's own review date keeps the bytes repeatable.
                 document_date=registered.review(edition).date.isoformat() if options.print_shop else None,
                 stylesheets=[p.resolve().as_uri() for p in self.stylesheets(document, edition, options)]
@@ -203,11 +220,15 @@ class Renderer:
                 else None
         try:
             with weasyprint_problems() as problems:
-                if html is None:
+                if html is None and options.large_print:
+                    rendered, html = self._large_print(document, edition, options, fetcher,
+                                                       where)
+                elif html is None:
                     rendered, html = self._copyfit(document, edition, options, fetcher, where)
                 else:
                     rendered = self._layout(html, document, edition, options, fetcher)
-                    check_fits(rendered, document, where)
+                    (check_bounds(rendered, where) if options.large_print
+                     else check_fits(rendered, document, where))
                 identifier = self.identifier(html)
                 finisher = partial(_finish_pdf, identifier=identifier,
                                    review_status=edition.review.status)
@@ -334,6 +355,19 @@ class Renderer:
             message += "; " + cover_hint(edition)
         raise FitError(message, panel=problem.panel)
 
+    def _large_print(self, document, edition, options, fetcher, where):
+        """One size (18 pt) and as many pages as the text needs; the crisis box whole on the
+        first page (see LARGE_PRINT_LAYOUTS)."""
+        for layout in LARGE_PRINT_LAYOUTS:
+            html = self.html(document, edition, options, layout=layout)
+            rendered = self._layout(html, document, edition, options, fetcher)
+            if whole_on_first_page(rendered, "crisis"):
+                check_bounds(rendered, where)
+                return rendered, html
+        raise FitError(f"{document}, large print: the crisis box does not fit on the first "
+                       f"page; shorten the crisis lines' notes "
+                       f"({edition.origin('region.crisis_lines[0]') or 'the region file'})")
+
     def _preview_fit(self, document, edition, options, fetcher, choices):
         """For the live preview: the edition's last fit, if it still fits and the next larger
         choice still does not (then the full search would find it too). Two layouts instead
@@ -384,6 +418,11 @@ class Renderer:
             self._font_timestamp = max(dates, default=0)
         return self._font_timestamp
 
+
+# The large-print editions' choices, tried in order: the crisis box after the title and the
+# main message (the brochure's summary, the checklist's steps), or, when that leaves it no
+# room on the first page, right after the title.
+LARGE_PRINT_LAYOUTS = ((), ("crisis-after-title",))
 
 # Skip a body size when text that ran out of room at a larger size would still need more
 # than the room at it. The estimate (area goes with the square of the size) leaves out the

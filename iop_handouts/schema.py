@@ -204,6 +204,8 @@ class Checklist(Strict):
     # The main message as three steps, each drawn with its icon: call, ask, compare.
     steps: list[Text] = Field(min_length=3, max_length=3)
     intro: Text
+    # The intro of the large-print checklist, which has a part per program, not a column.
+    large_print_intro: Text
     questions: list[Question] = Field(min_length=1)
     closing: Text
 
