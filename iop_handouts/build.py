@@ -379,9 +379,12 @@ def _build_locked(request: BuildRequest, renderer: Renderer, summary: BuildSumma
             results.close()  # stops the pool and saves the manifest of what was written
             summary.interrupted = True
             return
+        # An edition's web page follows its PDFs: none for an edition whose PDF failed, so
+        # a failed build leaves what it made before as it was.
+        failed = {result.job.edition.key for result in summary.failures}
         summary.web_pages = write_web_editions(
-            {job.edition.key: job.edition for job in build_plan.jobs}.values(), output_dir,
-            renderer)
+            {job.edition.key: job.edition for job in build_plan.jobs
+             if job.edition.key not in failed}.values(), output_dir, renderer)
         if summary.count("built") or summary.web_pages:
             refresh_catalog(content, output_dir, renderer)
     finally:
