@@ -268,6 +268,16 @@ def test_build_download_and_email_to_the_outbox(client, app):
     saved = app.folder / "downloaded.pdf"
     saved.write_bytes(pdf.data)
     assert "(503) 555-0142" in pdf_text(saved)  # the number as the handouts print it
+    # The web page of each language is built with the PDFs, and can be downloaded too.
+    page = re.search(r'href="(/download/[^"]+/es-US/handout\.html)"[^>]*>Web page, ', built.text)[1]
+    html = client.get(page, base_url=LOCAL)
+    assert html.status_code == 200 and b'<html lang="es-US">' in html.data
+    assert "attachment" in html.headers["Content-Disposition"]
+    # Large print when asked for: the office PDFs are up to date, the large print is new.
+    large = client.post(f"/clinic/{CLINIC}/build", base_url=LOCAL, data={"large-print": "1"})
+    assert "4 built, 4 up to date" in large.text
+    assert re.search(r'/en-US/checklist-large-print\.pdf"[^>]*>Checklist, [^<]*, large print<',
+                     large.text)
 
     recipients = (b"email,name,region,language\n"
                   b"ana@example.org,Ana,us-or-cedar-valley-health,es\n"

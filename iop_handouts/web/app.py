@@ -17,7 +17,7 @@ from ..clinic_edit import (clinic_entry, clinics_in, hours_per_language, problem
                            read_answers, save_answers, save_logo, set_up_clinic)
 from ..clinic_folder import InitError, is_clinic_folder, national_regions, read_settings
 from ..errors import HandoutError, error_lines
-from ..paths import DEFAULT_OUTPUT_DIR, PASSWORD_VARIABLE, SETTINGS_FILE
+from ..paths import DEFAULT_OUTPUT_DIR, PASSWORD_VARIABLE, SETTINGS_FILE, WEB_EDITION_NAME
 from .forms import (COUNTRIES, FIELDS, LABELS, answers_from_form, field_for, form_values,
                     language_label)
 from .security import MAX_CSV_BYTES, protect
@@ -249,10 +249,12 @@ def create_app(folder: Path, token: str | None = None, loopback_only: bool = Tru
         summary, waiting = None, []
         if request.method == "POST":
             print_shop = bool(request.form.get("print-shop"))
+            large_print = bool(request.form.get("large-print"))
             final = bool(request.form.get("final"))
             build_request = BuildRequest(content_dir=folder, output_dir=output_dir(),
                                          regions=entry.region_ids,
-                                         options=RenderOptions(False, print_shop), final=final)
+                                         options=RenderOptions(False, print_shop, large_print),
+                                         final=final)
             try:
                 summary = build_handouts(build_request)
             except NotApprovedError as exc:
@@ -262,11 +264,12 @@ def create_app(folder: Path, token: str | None = None, loopback_only: bool = Tru
 
     @app.get("/download/<path:name>")
     def download(name):
-        if not name.endswith(".pdf"):
-            abort(404, "Only the built PDFs can be downloaded here.")
+        if not (name.endswith(".pdf") or name.endswith("/" + WEB_EDITION_NAME)):
+            abort(404, "Only the built PDFs and web pages can be downloaded here.")
         # send_from_directory refuses any name that leads outside the output folder.
-        return send_from_directory(output_dir(), name, as_attachment=True,
-                                   mimetype="application/pdf")
+        return send_from_directory(
+            output_dir(), name, as_attachment=True,
+            mimetype="application/pdf" if name.endswith(".pdf") else "text/html")
 
     # --- email -------------------------------------------------------------------------------
 
@@ -396,12 +399,26 @@ def _chosen_edition(entry, wanted: str | None) -> str:
 
 
 def _built_files(output_dir: Path, entry) -> list[tuple[str, int]]:
-    """The PDFs built for the clinic's regions, as (name under the output folder, bytes)."""
+    """The PDFs and web pages built for the clinic's regions, as (name under the output
+    folder, bytes)."""
     files = []
     for region in entry.region_ids:
-        for path in sorted((output_dir / region).glob("*/*.pdf")):
-            files.append((path.relative_to(output_dir).as_posix(), path.stat().st_size))
+        for path in sorted([*(output_dir / region).glob("*/*.pdf"),
+                            *(output_dir / region).glob(f"*/{WEB_EDITION_NAME}")]):
+            files.append((path.relative_to(output_dir).as_posix(), path.stat().st_size,
+                          _file_label(path)))
     return files
+
+
+def _file_label(path: Path) -> str:
+    """'Brochure, English (United States), large print' for .../en-US/brochure-large-print.pdf."""
+    language = language_label(path.parent.name)
+    if path.name == WEB_EDITION_NAME:
+        return f"Web page, {language}, for a website, a patient portal or a phone"
+    document, _, variant = path.stem.partition("-")
+    kind = {"": "for the office printer", "print": "for a print shop",
+            "large-print": "large print"}.get(variant, variant)
+    return f"{document.capitalize()}, {language}, {kind}"
 
 
 def _forget_old_lists(lists: dict) -> None:
