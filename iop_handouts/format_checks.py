@@ -8,6 +8,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from .documents import DOCUMENTS
 from .paths import WEB_EDITION_NAME, display_path
 
 # The American Council of the Blind's large print guidelines: body text 18 pt, headings 22.
@@ -50,6 +51,13 @@ def check_large_print(report, edition, document: str, reader, pages: list[str],
         report.add("large-print.type", "error", where,
                    f"no heading at {LARGE_PRINT_HEADING_POINTS} pt or more",
                    "keep large-print.css's headings at 22 pt and up")
+    # At 18 pt the text needs far more room than the office edition's: as many pages or
+    # fewer means this is not the large print (or the text was cut).
+    office = DOCUMENTS[document].pages
+    if len(pages) <= office:
+        report.add("large-print.pages", "error", where,
+                   f"{len(pages)} page(s), no more than the office edition's {office}",
+                   "rebuild it with `iop-handouts build --large-print --force`")
     missing = [n for n in wanted if _flatten(n) not in pages[0]]
     if missing:
         report.add("large-print.crisis-first-page", "error", f"{where}, page 1",

@@ -243,6 +243,8 @@ def test_check_reads_the_type_sizes_back(large, tmp_path):
     assert any("below 18 pt" in f.problem and f.where.endswith("checklist-large-print.pdf")
                for f in problems), problems
     assert any("no heading at 22 pt" in f.problem for f in problems), problems
+    [pages] = found("large-print.pages")
+    assert "1 page(s), no more than the office edition's 1" in pages.problem
 
 
 def test_the_catalog_links_the_large_print(large):
