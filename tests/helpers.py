@@ -163,7 +163,9 @@ def printed_strings(brochure: dict | None = None, checklist: dict | None = None)
                                 for section in brochure["sections"]]
         strings += strings_in(brochure)
     if checklist is not None:
-        strings += strings_in({k: v for k, v in checklist.items() if k != "review"})
+        # The large print's intro is printed there only (tests/test_large_print.py).
+        strings += strings_in({k: v for k, v in checklist.items()
+                               if k not in ("review", "large_print_intro")})
     return strings
 
 
