@@ -688,7 +688,10 @@ def _with_option_and_keyword(source: Source, where: tuple, reach, contact: Conta
         contact = replace(contact, text=labels.press_option.format(number=contact.text,
                                                                    option=reach.option))
     if reach.keyword:
-        contact = replace(contact, label=labels.text_keyword.format(keyword=reach.keyword))
+        # The link opens a message with the keyword already typed (RFC 5724's body).
+        from urllib.parse import quote
+        contact = replace(contact, label=labels.text_keyword.format(keyword=reach.keyword),
+                          href=f"{contact.href}?body={quote(reach.keyword)}")
     return contact
 
 

@@ -28,6 +28,15 @@ class Contact:
     kind: str = ""      # how it is reached (call, text, call_or_text, chat, web): its icon
 
 
+def call_and_text(contact: Contact, call_label: str, text_label: str) -> list[Contact]:
+    """A number one calls or texts as two links, a tel: and an sms: one, where a screen can
+    open either (the web page); any other contact as it is."""
+    if contact.kind != "call_or_text" or not contact.href.startswith("tel:"):
+        return [contact]
+    return [Contact(call_label, contact.text, contact.href, "call"),
+            Contact(text_label, contact.text, "sms:" + contact.href.removeprefix("tel:"), "text")]
+
+
 def digits(number: str) -> str:
     return re.sub(r"\D", "", number)
 

@@ -25,6 +25,7 @@ from .errors import FitError, RenderError
 from .fit import check_bounds, check_fits, panel_boxes, whole_on_first_page
 from .fonts import only_shipped_fonts
 from .logos import print_ready
+from .phones import call_and_text
 from .paths import CONTENT_DIR, STYLES_DIR, TEMPLATES_DIR, display_path
 
 CRISIS_PARTIAL = "_crisis.html"
@@ -358,15 +359,21 @@ class Renderer:
     def _large_print(self, document, edition, options, fetcher, where):
         """One size (18 pt) and as many pages as the text needs; the crisis box whole on the
         first page (see LARGE_PRINT_LAYOUTS)."""
+        problem = None
         for layout in LARGE_PRINT_LAYOUTS:
             html = self.html(document, edition, options, layout=layout)
             rendered = self._layout(html, document, edition, options, fetcher)
+            try:
+                check_bounds(rendered, where)   # the crisis line at the top among the rest
+            except FitError as exc:
+                problem = exc
+                continue
             if whole_on_first_page(rendered, "crisis"):
-                check_bounds(rendered, where)
                 return rendered, html
-        raise FitError(f"{document}, large print: the crisis box does not fit on the first "
-                       f"page; shorten the crisis lines' notes "
-                       f"({edition.origin('region.crisis_lines[0]') or 'the region file'})")
+            problem = FitError(f"{document}, large print: the crisis box does not fit on the "
+                               f"first page; shorten the crisis lines' notes "
+                               f"({edition.origin('region.crisis_lines[0]') or 'the region file'})")
+        raise problem
 
     def _preview_fit(self, document, edition, options, fetcher, choices):
         """For the live preview: the edition's last fit, if it still fits and the next larger
@@ -421,8 +428,10 @@ class Renderer:
 
 # The large-print editions' choices, tried in order: the crisis box after the title and the
 # main message (the brochure's summary, the checklist's steps), or, when that leaves it no
-# room on the first page, right after the title.
-LARGE_PRINT_LAYOUTS = ((), ("crisis-after-title",))
+# room on the first page, right after the title; each with the usual top margin, then with
+# a taller one for a crisis line that needs three lines at the top of every page.
+LARGE_PRINT_LAYOUTS = ((), ("crisis-after-title",), ("tall-header",),
+                       ("tall-header", "crisis-after-title"))
 
 # Skip a body size when text that ran out of room at a larger size would still need more
 # than the room at it. The estimate (area goes with the square of the size) leaves out the
@@ -538,6 +547,7 @@ def template_environment(templates_dir: Path) -> jinja2.Environment:
     environment.filters["keep_last_words"] = keep_last_words
     environment.filters["number_link"] = number_link
     environment.filters["url_link"] = url_link
+    environment.filters["call_and_text"] = call_and_text
     environment.filters["css_string"] = css_string
     return environment
 
