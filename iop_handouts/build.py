@@ -360,6 +360,9 @@ def _build_locked(request: BuildRequest, renderer: Renderer, summary: BuildSumma
         check_filters(content, request)
         build_plan = plan(content, request.regions, request.languages, request.documents,
                           request.options)
+        # A folder in the way of a web page stops the run before anything renders.
+        check_writable(Path(output_dir) / key / WEB_EDITION_NAME
+                       for key in {job.edition.key for job in build_plan.jobs})
         if request.final:
             refused = unapproved_lines({job.edition.key: job.edition
                                         for job in build_plan.jobs}.values())
@@ -395,15 +398,21 @@ def _build_locked(request: BuildRequest, renderer: Renderer, summary: BuildSumma
 def write_web_editions(editions, output_dir: Path, renderer: Renderer) -> list[Path]:
     """Each edition's web page (handout.html) beside its PDFs; returns the pages written,
     those that were missing or changed. Cheap (no layout), so made on every build."""
+    import hashlib
+
     from .web_edition import web_page
 
+    manifest = Manifest(output_dir)
     written = []
     for edition in editions:
-        target = Path(output_dir) / edition.key / WEB_EDITION_NAME
+        relative = f"{edition.key}/{WEB_EDITION_NAME}"
+        target = Path(output_dir) / relative
         page = web_page(edition, renderer.environment, renderer.styles_dir).encode("utf-8")
         if not target.is_file() or target.read_bytes() != page:
             write_output(target, page)
             written.append(target)
+        manifest.web_pages[relative] = hashlib.sha256(page).hexdigest()
+    manifest.save()  # so that the next run's "nothing to do" can tell the pages are current
     return written
 
 

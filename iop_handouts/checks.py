@@ -224,7 +224,7 @@ def check_pdfs(report: Report, edition: Edition, output_dir: Path) -> None:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    from .format_checks import check_large_print, check_web_edition
+    from .format_checks import check_large_print, check_web_edition, text_sizes
 
     wanted = [c.text for c in edition.emergency]
     wanted += [c.text for line in edition.crisis_lines for c in line.contacts]
@@ -240,18 +240,37 @@ def check_pdfs(report: Report, edition: Edition, output_dir: Path) -> None:
             try:
                 reader = PdfReader(path)
                 pages = [_flatten(page.extract_text()) for page in reader.pages]
-            except (PdfReadError, OSError, ValueError) as exc:
-                report.add("crisis.in-pdf", "error", where, f"cannot read the PDF: {exc}",
+                if not pages:
+                    raise PdfReadError("it has no pages")
+                sizes = text_sizes(reader) if suffix else None
+                visuals = Report()
+                if not suffix or document == "brochure":
+                    check_visuals(visuals, reader, where)
+            # A damaged or hostile file makes pypdf raise almost anything: it is unreadable.
+            except Exception as exc:  # noqa: BLE001
+                report.add("crisis.in-pdf", "error", where, "cannot read the PDF: "
+                           + (" ".join(str(exc).split())[:200] or type(exc).__name__),
                            "rebuild it with `iop-handouts build --force`")
                 continue
             check_crisis_lines(report, pages, wanted, where)
+            check_edition_mark(report, edition, pages, where)
+            report.findings += visuals.findings
             if suffix:
-                check_large_print(report, edition, document, reader, pages, wanted, where)
-                continue
-            if document == "brochure":
+                check_large_print(report, edition, document, sizes, pages, wanted, where)
+            elif document == "brochure":
                 check_cover(report, edition, pages[0], where)
-            check_visuals(report, reader, where)
     check_web_edition(report, edition, output_dir)
+
+
+def check_edition_mark(report: Report, edition: Edition, pages: list[str], where: str) -> None:
+    """Each page's edition mark must be this edition's as the content now stands: another
+    one means a PDF of another edition, or one made before the content changed."""
+    stale = [number for number, text in enumerate(pages, 1) if _flatten(edition.mark) not in text]
+    if stale:
+        report.add("edition.mark", "error", f"{where}, page {stale[0]}",
+                   f"the edition mark is not {edition.mark}: the PDF was made from other "
+                   f"content, or before the content changed",
+                   "rebuild it (`iop-handouts build`, with --large-print for the large print)")
 
 
 def check_crisis_lines(report: Report, pages: list[str], wanted: list[str], where: str) -> None:

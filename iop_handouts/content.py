@@ -112,6 +112,13 @@ class Edition:
         return mark
 
     @property
+    def first_phone_contact(self) -> Contact:
+        """The first crisis number one can call or text (a line's chat or website is no use
+        in a one-line reminder), or, in a region with none, the first contact."""
+        contacts = [c for line in self.crisis_lines for c in line.contacts]
+        return next((c for c in contacts if c.href.startswith(("tel:", "sms:"))), contacts[0])
+
+    @property
     def colon(self) -> str:
         """A colon after a label, as the language writes it: French puts a no-break space
         before it. Templates print it wherever they put a colon of their own."""

@@ -110,8 +110,11 @@ class Manifest:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             self.documents = dict(data.get("documents", {}))
             self.complete = data.get("complete")
-        except (OSError, ValueError, AttributeError):
-            self.documents, self.complete = {}, None  # missing or unreadable: rebuild all
+            # Each edition's web page (handout.html): its sha256 as written.
+            self.web_pages = dict(data.get("web_pages", {}))
+        except (OSError, ValueError, AttributeError, TypeError):
+            # Missing or unreadable: rebuild all.
+            self.documents, self.complete, self.web_pages = {}, None, {}
 
     def is_current(self, relative_path: str, inputs: str, needs_html: bool) -> bool:
         entry = self.documents.get(relative_path)
@@ -137,7 +140,8 @@ class Manifest:
 
     def save(self) -> None:
         data = {"generator": __version__, "weasyprint": metadata.version("weasyprint"),
-                "complete": self.complete, "documents": dict(sorted(self.documents.items()))}
+                "complete": self.complete, "documents": dict(sorted(self.documents.items())),
+                "web_pages": dict(sorted(self.web_pages.items()))}
         write_output(self.path, (json.dumps(data, indent=2) + "\n").encode())
 
 
@@ -167,8 +171,13 @@ def nothing_to_do(output_dir: Path, templates_dir: Path, styles_dir: Path, roots
                 != entry["inputs"] or \
                 not manifest.is_current(relative_path, entry["inputs"], write_html):
             return None
-    # Each edition's web page is written with its PDFs: one gone means a build to do.
-    folders = {Path(relative_path).parent for relative_path in complete.get("jobs", [])}
-    if not all((Path(output_dir) / folder / WEB_EDITION_NAME).is_file() for folder in folders):
-        return None
+    # Each edition's web page is written with its PDFs: one gone or changed means a build.
+    for folder in {Path(relative_path).parent for relative_path in complete.get("jobs", [])}:
+        page = (folder / WEB_EDITION_NAME).as_posix()
+        try:
+            written = hashlib.sha256((Path(output_dir) / page).read_bytes()).hexdigest()
+        except OSError:
+            return None
+        if manifest.web_pages.get(page) != written:
+            return None
     return len(complete.get("jobs", [])) or None

@@ -370,9 +370,11 @@ class Renderer:
                 continue
             if whole_on_first_page(rendered, "crisis"):
                 return rendered, html
+            region = (edition.origin("region.crisis_lines[0]") or "the region file")
+            clinic = (edition.origin("clinic.name") or "the clinic's file").split(", field")[0]
             problem = FitError(f"{document}, large print: the crisis box does not fit on the "
-                               f"first page; shorten the crisis lines' notes "
-                               f"({edition.origin('region.crisis_lines[0]') or 'the region file'})")
+                               f"first page after the title; shorten the crisis lines' notes "
+                               f"({region}) or the clinic's name ({clinic})")
         raise problem
 
     def _preview_fit(self, document, edition, options, fetcher, choices):

@@ -90,12 +90,17 @@ class Labels(Strict):
                   "text_keyword": {"keyword"},
                   "approved_on": {"date"}}[info.field_name]
         try:
-            found = {name for _, name, _, _ in Formatter().parse(value) if name is not None}
+            fields = [(name, spec, conversion) for _, name, spec, conversion
+                      in Formatter().parse(value) if name is not None]
         except ValueError:
-            found = None    # an unpaired brace
-        if found != wanted:
+            fields = None   # an unpaired brace
+        # Names only, each once: a format code ("{number:.2}") or conversion would change the
+        # number as printed, which check compares with nothing but itself.
+        found = {name for name, _, _ in fields} if fields else None
+        if fields is None or len(fields) != len(found) or found != wanted or any(
+                spec or conversion for _, spec, conversion in fields):
             raise ValueError("must contain " + " and ".join(f"{{{name}}}" for name in sorted(wanted))
-                             + " once each, and no other braces")
+                             + " once each, nothing inside the braces, and no other braces")
         return value
 
 

@@ -63,7 +63,8 @@ def _font_data(path: Path, letters: frozenset) -> str:
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
     options.notdef_outline = True
-    font = TTFont(path)
+    # The font's own date stays in the copy (not the time of the build): same page, same bytes.
+    font = TTFont(path, recalcTimestamp=False)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text="".join(sorted(letters | set(" -\u00a0"))))
     subsetter.subset(font)
@@ -81,10 +82,15 @@ def _data_url(path: Path) -> str:
 
 def _logo(edition: Edition) -> str | None:
     """The clinic's logo (a file inside the content folder, checked when the content was
-    read) as a data: address."""
+    read) as a data: address; a large PNG as the PDFs embed it, downsampled."""
+    from .logos import print_ready
+
     if not edition.clinic.logo_src:
         return None
-    return _data_url(Path(unquote(urlsplit(edition.clinic.logo_src).path)))
+    path = Path(unquote(urlsplit(edition.clinic.logo_src).path))
+    if path.suffix.lower() == ".png":
+        return "data:image/png;base64," + base64.b64encode(print_ready(path)).decode("ascii")
+    return _data_url(path)
 
 
 def _visible_text(html: str) -> str:

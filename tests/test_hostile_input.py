@@ -132,8 +132,12 @@ def test_keypad_letters_and_a_bracketed_repeat_are_allowed(content, tmp_path):
     assert "1-800-662-HELP (4357)" in pdf_text(tmp_path / "out/us-or/en-US/brochure.pdf")
 
 
+# A format code or conversion would print another number than the one dialled ("{number:.2}9"
+# prints 989 for 988), and a repeated name a number twice.
 @pytest.mark.parametrize("label", ['"{number}, then press"', '"{number}, press {option} {x}"',
-                                   '"{number}, press {option"'])
+                                   '"{number}, press {option"', '"{number:.2}9, then press {option}"',
+                                   '"{number!r}, then press {option}"',
+                                   '"{number}, then press {option} ({number})"'])
 def test_the_wording_of_a_keypad_option_needs_its_placeholders(content, tmp_path, label):
     edit(content / "common.en.yaml", '"{number}, then press {option}"', label)
     message = build_error(content, tmp_path)

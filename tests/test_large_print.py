@@ -3,6 +3,7 @@ column, 18 pt body and 22 pt headings read back from the PDFs, the crisis box on
 page and a crisis line on every page, the same text as the office edition, a fillable
 checklist with a part per program, tagged PDF/UA-1; and what `check` and the catalog say."""
 
+import re
 import shutil
 
 import pytest
@@ -123,7 +124,7 @@ def body_text(path, key) -> str:
     """The text of every page without what its margins print (the crisis line at the top,
     the edition mark and the draft line at the bottom), as one string."""
     found = edition(key)
-    first = found.crisis_lines[0].contacts[0]
+    first = found.first_phone_contact
     margins = [f"{found.labels.crisis_heading}{found.colon} {first.label} {first.text} "
                f"{found.labels.emergency}{found.colon} "
                + f" {found.labels.or_} ".join(c.text for c in found.emergency),
@@ -142,7 +143,7 @@ def test_crisis_box_on_the_first_page_and_a_crisis_line_on_every_page(large, key
     found = edition(key)
     numbers = [normalise(c.text) for line in found.crisis_lines for c in line.contacts] + \
               [normalise(c.text) for c in found.emergency]
-    first = normalise(found.crisis_lines[0].contacts[0].text)
+    first = normalise(found.first_phone_contact.text)
     for document in ("brochure", "checklist"):
         pages = page_texts(large / key / f"{document}-large-print.pdf")
         assert found.labels.crisis_heading in pages[0]
@@ -227,6 +228,7 @@ def test_a_crisis_box_too_long_for_the_first_page_is_one_line(content, tmp_path)
     [line] = [line for line in result.output.splitlines()
               if line.startswith("Error: us/en-US/brochure-large-print:")]
     assert "the crisis box does not fit on the first page" in line
+    assert "or the clinic's name (" in line and "clinics/example-network.yaml, line 3)" in line
     assert "regions/us.yaml, line 16" in line
 
 
@@ -261,3 +263,42 @@ def test_the_catalog_links_the_large_print(large):
 def test_a_second_build_has_nothing_to_do(large):
     result = run_cli("build", "--large-print", "--region", "us", "--region", "gb", "--out", large)
     assert result.exit_code == 0 and set(statuses(result.output).values()) == {"up to date"}
+
+
+def test_check_reads_a_damaged_large_print_as_unreadable_and_a_stale_one_as_stale(large, tmp_path):
+    from pypdf import PdfWriter
+
+    out = tmp_path / "out"
+    shutil.copytree(large, out)
+    PdfWriter().write(out / "us/en-US/brochure-large-print.pdf")        # no pages
+    damaged = out / "us/en-US/checklist-large-print.pdf"
+    data = bytearray(damaged.read_bytes())
+    data[len(data) // 3: len(data) // 3 + 4000] = b"\x00" * 4000
+    damaged.write_bytes(bytes(data))
+    report = run_checks(CONTENT_DIR, out, STYLES_DIR, Renderer(), ("us",), ("en", "es"))
+    unreadable = {f.where for f in report.findings if "cannot read the PDF" in f.problem}
+    assert any(w.endswith("us/en-US/brochure-large-print.pdf") for w in unreadable), unreadable
+    # Another edition's large print in this one's place: its edition mark gives it away.
+    shutil.copy(out / "us/es-US/brochure-large-print.pdf", out / "us/en-US/brochure-large-print.pdf")
+    report = run_checks(CONTENT_DIR, out, STYLES_DIR, Renderer(), ("us",), ("en",))
+    [stale] = [f for f in report.findings if f.rule == "edition.mark"]
+    assert stale.where.endswith("us/en-US/brochure-large-print.pdf, page 1")
+
+
+def test_the_line_at_the_top_is_one_to_call(content):
+    """With a line's chat listed first, the top of every page still gives a number."""
+    edit(content / "regions/us.yaml", """      - how: call_or_text
+        number: "988"
+      - how: chat
+        url: "https://988lifeline.org"
+""", """      - how: chat
+        url: "https://988lifeline.org"
+      - how: call_or_text
+        number: "988"
+""")
+    [found] = [e for e in editions_of(content, ("us",), ("en",))]
+    assert found.first_phone_contact.href == "tel:988"
+    from iop_handouts.render import RenderOptions
+    html = Renderer(content_dir=content).html("brochure", found, RenderOptions(large_print=True))
+    top = re.search(r"@top-left \{ content: ([^;]*);", html)[1]
+    assert "988" in top and "lifeline" not in top

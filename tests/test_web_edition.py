@@ -54,11 +54,11 @@ def test_a_page_that_stands_alone(built, key):
     assert page.images_without_alt == 0
     # Every crisis number and the emergency number: a link a phone can call or text.
     for contact in [*found.emergency, *(c for line in found.crisis_lines for c in line.contacts)]:
-        assert contact.href in page.links, contact.text
+        assert contact.href in [link["href"] for link in page.links], contact.text
         if not contact.href.startswith("https://"):
             # A number a phone dials as it is: digits only, international form where long.
             assert re.fullmatch(r"(tel|sms):(\+[0-9]{8,15}|[0-9]{3,6})", contact.href), contact.href
-    assert any(link.startswith("tel:") for link in page.links)
+    assert any(link["href"].startswith("tel:") and link["in_crisis"] for link in page.links)
     html = path.read_text(encoding="utf-8")
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     # The shipped font, cut to the page's letters, and the icons, as data: addresses.
@@ -171,3 +171,78 @@ def test_in_a_browser_on_a_phone(built, tmp_path, key):
         driver.save_screenshot(str(tmp_path / "phone.png"))
     finally:
         driver.quit()
+
+
+SPOILS = {
+    "an event handler": ("<body>", '<body onload="fetch(\'https://evil.example/\')">', "web.unexpected"),
+    "a script link": ('href="https://988lifeline.org"', 'href="javascript:alert(1)"', "web.unexpected"),
+    "a frame": ("</main>", '<iframe src="data:text/html,x"></iframe></main>', "web.unexpected"),
+    "a refresh": ("<head>", '<head><meta http-equiv="refresh" content="0;url=https://evil.example/">',
+                  "web.unexpected"),
+    "an escaped url() in the stylesheet": ("<style>/*", "<style>p { background: \\75rl(https://evil.example/x) }\n/*",
+                                           "web.offline"),
+    "an image-set()": ("<style>/*", "<style>p { background: image-set('https://evil.example/x' 1x) }\n/*",
+                       "web.offline"),
+    "a number shown other than it dials": ('href="tel:988">988<', 'href="tel:988">989<', "web.crisis-links"),
+}
+
+
+@pytest.mark.parametrize("spoil", SPOILS, ids=list(SPOILS))
+def test_check_finds_what_the_page_is_not_made_with(built, tmp_path, spoil):
+    old, new, rule = SPOILS[spoil]
+    out = tmp_path / "out"
+    shutil.copytree(built, out)
+    page = out / "us/en-US/handout.html"
+    html = page.read_text(encoding="utf-8")
+    assert old in html, old
+    page.write_text(html.replace(old, new, 1), encoding="utf-8")
+    report = run_checks(CONTENT_DIR, out, STYLES_DIR, Renderer(), ("us",), ("en",))
+    assert rule in {f.rule for f in report.findings if f.severity == "error"}, spoil
+
+
+def test_check_wants_the_crisis_links_in_the_crisis_box(built, tmp_path):
+    """Links left in the footer do not make up for a crisis box taken out."""
+    out = tmp_path / "out"
+    shutil.copytree(built, out)
+    page = out / "us/en-US/handout.html"
+    html = page.read_text(encoding="utf-8")
+    start, end = html.index('<section class="crisis"'), html.index("</section>", html.index('<section class="crisis"'))
+    box = html[start:end + len("</section>")]
+    links = "".join(re.findall(r"<a [^>]*>[^<]*</a>", box))
+    page.write_text(html.replace(box, "").replace("</footer>", links + "</footer>"), encoding="utf-8")
+    report = run_checks(CONTENT_DIR, out, STYLES_DIR, Renderer(), ("us",), ("en",))
+    assert "web.crisis-links" in {f.rule for f in report.findings}
+
+
+def test_broken_markup_is_a_finding_not_a_crash(built, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(built, out)
+    (out / "us/en-US/handout.html").write_text("<p><![foo[ x ]]></p>", encoding="utf-8")
+    report = run_checks(CONTENT_DIR, out, STYLES_DIR, Renderer(), ("us",), ("en",))
+    assert any(f.rule == "web.page" and "cannot read" in f.problem for f in report.findings)
+
+
+def test_the_page_does_not_depend_on_the_clock(monkeypatch):
+    """The fonts inside the page keep their own date: two builds at different times give the
+    same bytes."""
+    from fontTools.ttLib.tables import _h_e_a_d
+
+    from iop_handouts import web_edition
+
+    environment = template_environment(TEMPLATES_DIR)
+    found = edition("us/en-US")
+    monkeypatch.setattr(_h_e_a_d, "timestampNow", lambda: 1_000_000)
+    web_edition._font_data.cache_clear()
+    first = web_page(found, environment)
+    monkeypatch.setattr(_h_e_a_d, "timestampNow", lambda: 2_000_000_000)
+    web_edition._font_data.cache_clear()
+    assert web_page(found, environment) == first
+
+
+def test_a_changed_page_is_written_again(built, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(built, out)
+    (out / "nz/en-NZ/handout.html").write_text("<p>stale</p>", encoding="utf-8")
+    result = run_cli("build", "--out", out)
+    assert "1 web page (handout.html) updated" in result.output
+    assert "stale" not in (out / "nz/en-NZ/handout.html").read_text(encoding="utf-8")
