@@ -360,9 +360,11 @@ def _build_locked(request: BuildRequest, renderer: Renderer, summary: BuildSumma
         check_filters(content, request)
         build_plan = plan(content, request.regions, request.languages, request.documents,
                           request.options)
-        # A folder in the way of a web page stops the run before anything renders.
-        check_writable(Path(output_dir) / key / WEB_EDITION_NAME
-                       for key in {job.edition.key for job in build_plan.jobs})
+        # A folder in the way of a web page stops the run before anything renders (the
+        # manifest's folder, the output folder itself, is named first, as run() does).
+        check_writable([Manifest(output_dir).path, *(
+            Path(output_dir) / key / WEB_EDITION_NAME
+            for key in sorted({job.edition.key for job in build_plan.jobs}))])
         if request.final:
             refused = unapproved_lines({job.edition.key: job.edition
                                         for job in build_plan.jobs}.values())
