@@ -359,14 +359,18 @@ class Renderer:
     def _large_print(self, document, edition, options, fetcher, where):
         """One size (18 pt) and as many pages as the text needs; the crisis box whole on the
         first page (see LARGE_PRINT_LAYOUTS)."""
-        problem = None
+        problem, too_tall = None, set()
         for layout in LARGE_PRINT_LAYOUTS:
+            tall = "tall-header" in layout
+            if tall in too_tall:
+                continue  # where the box goes does not change what overflows the margins
             html = self.html(document, edition, options, layout=layout)
             rendered = self._layout(html, document, edition, options, fetcher)
             try:
                 check_bounds(rendered, where)   # the crisis line at the top among the rest
             except FitError as exc:
                 problem = exc
+                too_tall.add(tall)
                 continue
             if whole_on_first_page(rendered, "crisis"):
                 return rendered, html
