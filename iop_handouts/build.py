@@ -387,9 +387,11 @@ def _build_locked(request: BuildRequest, renderer: Renderer, summary: BuildSumma
         # An edition's web page follows its PDFs: none for an edition whose PDF failed, so
         # a failed build leaves what it made before as it was.
         failed = {result.job.edition.key for result in summary.failures}
+        built = {result.job.edition.key for result in summary.results
+                 if result.status == "built"}
         summary.web_pages = write_web_editions(
             {job.edition.key: job.edition for job in build_plan.jobs
-             if job.edition.key not in failed}.values(), output_dir, renderer)
+             if job.edition.key not in failed}.values(), output_dir, renderer, built)
         if summary.count("built") or summary.web_pages:
             refresh_catalog(content, output_dir, renderer)
     finally:
@@ -397,9 +399,12 @@ def _build_locked(request: BuildRequest, renderer: Renderer, summary: BuildSumma
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def write_web_editions(editions, output_dir: Path, renderer: Renderer) -> list[Path]:
+def write_web_editions(editions, output_dir: Path, renderer: Renderer,
+                       built=None) -> list[Path]:
     """Each edition's web page (handout.html) beside its PDFs; returns the pages written,
-    those that were missing or changed. Cheap (no layout), so made on every build."""
+    those that were missing or changed. An edition none of whose PDFs was built (all up to
+    date: same content, templates, styles and code) keeps its page if it is still the one
+    recorded; `built=None` makes every page anew."""
     import hashlib
 
     from .web_edition import web_page
@@ -409,6 +414,9 @@ def write_web_editions(editions, output_dir: Path, renderer: Renderer) -> list[P
     for edition in editions:
         relative = f"{edition.key}/{WEB_EDITION_NAME}"
         target = Path(output_dir) / relative
+        if built is not None and edition.key not in built and target.is_file() and \
+                manifest.web_pages.get(relative) == hashlib.sha256(target.read_bytes()).hexdigest():
+            continue
         page = web_page(edition, renderer.environment, renderer.styles_dir).encode("utf-8")
         if not target.is_file() or target.read_bytes() != page:
             write_output(target, page)
