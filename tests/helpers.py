@@ -28,7 +28,7 @@ SAMPLE_EDITIONS = {"us/en-US", "us/es-US", "ca-qc/fr-CA", "gb/en-GB"}
 __all__ = ["PROJECT", "CONTENT_DIR", "DOCUMENTS", "SAMPLE_EDITIONS", "run_cli", "statuses",
            "pdf_text", "normalise", "font_sizes", "struct_elements", "outloud_reports", "load", "strings_in",
            "printed_strings", "edit", "line_of", "keep_regions", "editions_of", "each_edition",
-           "pdf_paths", "text_rects", "needs_chromium", "chromium"]
+           "pdf_paths", "text_rects", "needs_chromium", "chromium", "check_findings"]
 
 
 # --- the command line ------------------------------------------------------------------------
@@ -234,3 +234,16 @@ def chromium(profile: Path, window: str = "1280,1000"):
                  f"--user-data-dir={profile}"):
         options.add_argument(flag)
     return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+
+
+# --- check ----------------------------------------------------------------------------------
+
+def check_findings(out, rule_prefix: str, regions=("us",), languages=("en",)):
+    """`check`'s findings on the shipped content and the output folder `out`, for the rules
+    whose names start with `rule_prefix`."""
+    from iop_handouts.checks import run_checks
+    from iop_handouts.paths import STYLES_DIR
+    from iop_handouts.render import Renderer
+
+    report = run_checks(CONTENT_DIR, out, STYLES_DIR, Renderer(), regions, languages)
+    return [f for f in report.findings if f.rule.startswith(rule_prefix)]

@@ -9,7 +9,7 @@ import shutil
 import pytest
 from pypdf import PdfReader
 
-from helpers import (edit, editions_of, font_sizes, normalise, outloud_reports,
+from helpers import (check_findings, edit, editions_of, font_sizes, normalise, outloud_reports,
                      printed_strings, run_cli, statuses, struct_elements, text_rects)
 from iop_handouts.checks import run_checks
 from iop_handouts.paths import CONTENT_DIR, STYLES_DIR
@@ -237,8 +237,7 @@ def test_check_reads_the_type_sizes_back(large, tmp_path):
     shutil.copytree(large, out)
 
     def found(rule):
-        report = run_checks(CONTENT_DIR, out, STYLES_DIR, Renderer(), ("us",), ("en",))
-        return [f for f in report.findings if f.rule.startswith(rule)]
+        return check_findings(out, rule)
 
     assert found("large-print") == [] and found("crisis") == []
     # The office checklist (12 pt, one page) in the large print's place.

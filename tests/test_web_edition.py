@@ -10,7 +10,7 @@ from html import unescape
 
 import pytest
 
-from helpers import CONTENT_DIR, editions_of, needs_chromium, normalise, printed_strings, run_cli
+from helpers import check_findings, CONTENT_DIR, editions_of, needs_chromium, normalise, printed_strings, run_cli
 from iop_handouts.checks import run_checks
 from iop_handouts.format_checks import _WebPage
 from iop_handouts.paths import STYLES_DIR, TEMPLATES_DIR
@@ -99,8 +99,7 @@ def test_check_finds_a_spoiled_page(built, tmp_path):
     shutil.copytree(built, out)
 
     def found(rule):
-        report = run_checks(CONTENT_DIR, out, STYLES_DIR, Renderer(), ("us",), ("en",))
-        return [f for f in report.findings if f.rule.startswith(rule)]
+        return check_findings(out, rule)
 
     assert found("web.") == []
     page = out / "us/en-US/handout.html"
