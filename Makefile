@@ -30,6 +30,9 @@ check-system:
 	  echo "  Fedora:        sudo dnf install pango"; \
 	  echo "  macOS:         brew install pango"; \
 	  exit 1; }
+	@$(PYTHON_SYSTEM) -c "import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library('harfbuzz-subset') else 1)" || { \
+	  echo "Note: HarfBuzz's subsetter is not installed; Chinese and Korean handouts build, but slowly."; \
+	  echo "  Debian/Ubuntu: sudo apt-get install libharfbuzz-subset0"; }
 
 $(INSTALLED): pyproject.toml | check-system
 	$(PYTHON_SYSTEM) -m venv $(VENV)

@@ -19,7 +19,7 @@ from .documents import DOCUMENTS
 from .colors import contrast_ratio, parse_hex_color
 from .errors import ContentError
 from .languages import (REFERENCE_LANGUAGE, base_language, has_variant_file, in_language,
-                        matches, respell)
+                        matches, respell, text_language)
 from .logos import LogoError, check_logo
 from .paths import CONTENT_DIR
 from .phones import Contact, PhoneBook
@@ -133,6 +133,12 @@ class Edition:
             return None
         file, line = known
         return f"{file}{f', line {line}' if line else ''}, field '{_field_name(field_path)}'"
+
+    @property
+    def direction(self) -> str:
+        """'rtl' for a language written right to left (Arabic), else 'ltr' (see scripts.py)."""
+        from .scripts import writing
+        return writing(self.language).direction
 
     def error(self, field_path: str, problem: str) -> ContentError:
         """A ContentError about a printed field, at its file and line."""
@@ -295,7 +301,7 @@ class ContentSet:
     def text(self, name: str, language: str, region_source: Source, region: Region) -> tuple[Strict, list[Path], Source]:
         """One language file with its variety's and the region's wording laid over it, in
         the variety's spelling, validated."""
-        base = base_language(language)
+        base = text_language(language)
         path = self.path(f"{name}.{base}.yaml")
         if not path.exists():
             raise region_source.error(("languages",), f"has '{language}' but there is no "
@@ -502,13 +508,17 @@ def check_printable(edition: Edition) -> None:
     would come out in whatever font the machine has, or as an empty box."""
     from .fonts import covered_characters, describe, first_unprintable
 
-    covered = covered_characters()
+    from .scripts import writing
+
+    covered = covered_characters(language=edition.language)
+    faces = " or ".join(writing(edition.language).faces)
     for field, text in printed_texts(edition):
         missing = first_unprintable(text, covered)
         if missing:
-            raise edition.error(field, f"{describe(missing)} is not in the handout's fonts, "
-                                       f"so it cannot be printed; replace it (or add a font "
-                                       f"that has it to styles/fonts/)")
+            raise edition.error(field, f"{describe(missing)} is not in the handout's fonts "
+                                       f"for '{edition.language}' ({faces}), so it cannot be "
+                                       f"printed; replace it (or add a font that has it to "
+                                       f"styles/fonts/)")
 
 
 def check_lines_speak(source: Source, region: Region, language: str) -> None:

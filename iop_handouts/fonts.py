@@ -26,21 +26,43 @@ NO_GLYPH_NEEDED = frozenset(" \t\r\n")
 
 
 def shipped_fonts(fonts_dir: Path = FONTS_DIR) -> list[Path]:
+    """The fonts in styles/fonts (Atkinson Hyperlegible)."""
     return sorted(p for p in Path(fonts_dir).iterdir() if p.suffix.lower() in FONT_SUFFIXES)
 
 
-@cache
-def covered_characters(fonts_dir: Path = FONTS_DIR) -> frozenset[int]:
-    """The code points the shipped fonts have glyphs for (the union of their cmaps: in the
-    private fontconfig, a face without a glyph falls back to another shipped face).
-    Read once per process."""
-    from fontTools.ttLib import TTFont
+def handout_fonts(fonts_dir: Path = FONTS_DIR) -> list[Path]:
+    """Every font a handout may print with: styles/fonts and each language's own faces
+    (scripts.py)."""
+    from .scripts import package_faces
+    return shipped_fonts(fonts_dir) + [p for face in package_faces() for p in face.paths()]
 
-    covered = set()
-    for path in shipped_fonts(fonts_dir):
-        with TTFont(path, lazy=True) as font:
-            covered.update(font.getBestCmap() or {})
-    return frozenset(covered)
+
+def language_fonts(language: str, fonts_dir: Path = FONTS_DIR) -> list[Path]:
+    """The fonts that print one language: its faces in order (scripts.py)."""
+    from .scripts import BASE_FACE, FACES, writing
+    paths = []
+    for family in writing(language).faces:
+        paths += shipped_fonts(fonts_dir) if family == BASE_FACE else FACES[family].paths()
+    return paths
+
+
+@cache
+def _cmap(path: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+    with TTFont(path, lazy=True) as font:
+        return frozenset(font.getBestCmap() or {})
+
+
+def covered_characters(fonts_dir: Path = FONTS_DIR, language: str = "en") -> frozenset[int]:
+    """The code points a language's fonts have glyphs for (the union of their cmaps: in the
+    private fontconfig, a face without a glyph falls back to the next). Each font is read
+    once per process."""
+    return _covered(tuple(language_fonts(language, fonts_dir)))
+
+
+@cache
+def _covered(paths: tuple[Path, ...]) -> frozenset[int]:
+    return frozenset().union(*(_cmap(path) for path in paths))
 
 
 def printable(character: str, covered: frozenset[int]) -> bool:
@@ -66,27 +88,31 @@ def describe(character: str) -> str:
 
 # --- a fontconfig that sees only the shipped fonts -------------------------------------------
 
-def fontconfig_file(fonts_dir: Path) -> str:
-    """A fontconfig configuration listing one folder of fonts and nothing else: no system
-    or user fonts, no system rules (no <include>)."""
+def fontconfig_file(fonts_dirs) -> str:
+    """A fontconfig configuration listing the font folders and nothing else: no system or
+    user fonts, no system rules (no <include>)."""
+    dirs = "".join(f"  <dir>{escape(str(Path(d).resolve()))}</dir>\n" for d in fonts_dirs)
     return ('<?xml version="1.0"?>\n'
             '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
             "<fontconfig>\n"
-            f"  <dir>{escape(str(Path(fonts_dir).resolve()))}</dir>\n"
+            f"{dirs}"
             "</fontconfig>\n")
 
 
 @contextmanager
 def only_shipped_fonts(fonts_dir: Path = FONTS_DIR):
     """While this is active, a fontconfig configuration loaded (WeasyPrint's import and
-    every FontConfiguration() load one) sees only `fonts_dir`.
+    every FontConfiguration() load one) sees only `fonts_dir` and the languages' font
+    packages (scripts.py).
 
     fontconfig reads FONTCONFIG_FILE each time it loads a configuration, so the variable is
     set only for that moment and restored afterwards: programs this process starts later
     (a browser in the tests, say) keep the machine's own fonts."""
     with tempfile.TemporaryDirectory(prefix="iop-handouts-fonts-") as folder:
         config = Path(folder) / "fonts.conf"
-        config.write_text(fontconfig_file(fonts_dir), encoding="utf-8")
+        from .scripts import package_font_folders
+        config.write_text(fontconfig_file((fonts_dir, *package_font_folders())),
+                          encoding="utf-8")
         previous = os.environ.get("FONTCONFIG_FILE")
         os.environ["FONTCONFIG_FILE"] = str(config)
         try:

@@ -1,7 +1,9 @@
 """Languages as BCP 47 tags, and the variants of a language.
 
-A region prints editions in language tags: "en-GB", "fr-CA", "es-US". The handout text is
-written once per language (brochure.en.yaml is US English); a variant file,
+A region prints editions in language tags: "en-GB", "fr-CA", "es-US", "zh-Hant". The handout
+text is written once per language, or per language and script where a language is written in
+more than one (brochure.en.yaml is US English, brochure.zh-Hant.yaml Traditional Chinese); a
+variant file,
 languages/<tag>.yaml, holds only what differs for one variety:
 
   spelling:   base-language words and this variety's spelling of them (program: programme),
@@ -41,10 +43,19 @@ def base_language(tag: str) -> str:
     return tag.split("-", 1)[0]
 
 
+def text_language(tag: str) -> str:
+    """The language the handout text files are named by: the language ('en-GB' -> 'en'),
+    with its script where the tag names one ('zh-Hant' -> 'zh-Hant'): Simplified and
+    Traditional Chinese are written apart (brochure.zh-Hans.yaml, brochure.zh-Hant.yaml),
+    not as one text with a few words spelled differently."""
+    script = langcodes.Language.get(tag).script
+    return f"{base_language(tag)}-{script}" if script else base_language(tag)
+
+
 def has_variant_file(tag: str) -> bool:
-    """A tag with more than a language (a region or a script) names a variety, which has its
-    own file even when nothing in it differs, so a mistyped tag cannot pass unnoticed."""
-    return tag != base_language(tag)
+    """A tag with more than its text files' language (a region) names a variety, which has
+    its own file even when nothing in it differs, so a mistyped tag cannot pass unnoticed."""
+    return tag != text_language(tag)
 
 
 def in_language(texts: dict, tag: str):

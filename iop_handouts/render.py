@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 import jinja2.meta
 
+from .bidi import isolate_ltr_runs
 from .colors import device_cmyk
 from .content import Edition
 from .documents import DOCUMENTS, LARGE_PRINT_SUFFIX
@@ -27,6 +28,7 @@ from .fonts import only_shipped_fonts
 from .logos import print_ready
 from .phones import call_and_text
 from .paths import CONTENT_DIR, STYLES_DIR, TEMPLATES_DIR, display_path
+from .scripts import writing
 
 CRISIS_PARTIAL = "_crisis.html"
 # The office edition: tagged for screen readers (PDF/UA-1). The print-shop edition: PDF/X-4
@@ -92,16 +94,20 @@ class Renderer:
     # --- HTML ------------------------------------------------------------------------------
 
     def stylesheets(self, document: str, edition: Edition, options: RenderOptions) -> list[Path]:
+        # The language's writing (its fonts, line breaking, direction) comes last, over the
+        # document's and the paper's (see scripts.py).
+        own = writing(edition.language).stylesheet
+        language_sheets = [self.styles_dir / own] if own else []
         if options.large_print:
             return [self.styles_dir / "large-print.css",
-                    self.styles_dir / f"paper-{edition.paper}.css"]
+                    self.styles_dir / f"paper-{edition.paper}.css", *language_sheets]
         sheets = [self.styles_dir / f"{document}.css", self.styles_dir / f"paper-{edition.paper}.css"]
         if options.fold_marks and document == "brochure":
             sheets.append(self.styles_dir / "fold-marks.css")
         if options.print_shop:
             sheets += [self.styles_dir / "print-shop.css",
                        self.styles_dir / f"print-shop-{edition.paper}.css"]
-        return sheets
+        return sheets + language_sheets
 
     def html(self, document: str, edition: Edition, options: RenderOptions = RenderOptions(),
              standalone: bool = False, body_size: float | None = None,
@@ -116,7 +122,7 @@ class Renderer:
         if brand and options.print_shop:
             brand = device_cmyk(brand)
         try:
-            return template.render(
+            html = template.render(
                 edition=edition,
                 document=document,
                 document_title=registered.title(edition),
@@ -132,6 +138,7 @@ class Renderer:
             )
         except jinja2.TemplateError as exc:
             raise RenderError(f"templates/{template_name}: {exc}") from None
+        return isolate_ltr_runs(html) if edition.direction == "rtl" else html
 
     def check_includes_crisis(self, template_name: str) -> None:
         """A document without crisis lines must never be printed: refuse to render it."""
@@ -789,6 +796,9 @@ def _only_imported(ast, name) -> bool:
 
 
 def import_weasyprint():
+    # fontTools, which WeasyPrint subsets fonts with, warns about harmless quirks of some
+    # fonts' tables (Almarai: "fsSelection bits 7, 8 and 9 ..."), on the console of every build.
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
     try:
         if "weasyprint" not in sys.modules:
             # WeasyPrint loads a fontconfig configuration as it is imported, to check that

@@ -7,6 +7,7 @@ the merged data keeps, for every value, the file and line it came from.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,9 @@ def load_yaml(path: Path) -> Source:
         if size > MAX_FILE_BYTES:
             raise ContentError(path, f"the file is {size:,} bytes; content files are limited "
                                      f"to {MAX_FILE_BYTES // 1024 // 1024} MB")
-        text = path.read_text(encoding="utf-8")
+        # Composed letters (NFC): a Vietnamese 'ệ' typed as 'e' and two combining marks would
+        # print its accents detached, and read back from the PDF as three characters.
+        text = unicodedata.normalize("NFC", path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ContentError(path, "file not found") from None
     except UnicodeDecodeError as exc:

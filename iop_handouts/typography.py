@@ -67,7 +67,10 @@ def space_before(mark: str, language: str) -> str:
 
 
 def colon(language: str) -> str:
-    """A colon after a label, as the language writes it ('\u00a0:' in French)."""
+    """A colon after a label, as the language writes it ('\u00a0:' in French, a full-width
+    '：' in Chinese)."""
+    if language.split("-")[0].lower() == "zh":
+        return "："
     return space_before(":", language) + ":"
 
 

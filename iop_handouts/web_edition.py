@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .bidi import isolate_ltr_runs
 from .content import Edition
 from .errors import RenderError
 from .paths import STYLES_DIR, WEB_EDITION_NAME
@@ -36,21 +37,47 @@ def web_page(edition: Edition, environment, styles_dir: Path = STYLES_DIR) -> st
     try:
         # Rendered twice: the fonts are cut down to the letters of the finished page.
         page = template.render(edition=edition, stylesheet="", logo=_logo(edition))
-        css = inline_stylesheet(styles_dir, frozenset(_visible_text(page)))
-        return template.render(edition=edition, stylesheet=markupsafe.Markup(css),
+        css = inline_stylesheet(styles_dir, frozenset(_visible_text(page)), edition.language)
+        page = template.render(edition=edition, stylesheet=markupsafe.Markup(css),
                                logo=_logo(edition))
+        return isolate_ltr_runs(page) if edition.direction == "rtl" else page
     except jinja2.TemplateError as exc:
         raise RenderError(f"templates/{TEMPLATE}: {exc}") from None
 
 
-def inline_stylesheet(styles_dir: Path, letters: frozenset) -> str:
-    """styles/web.css with its fonts and icons written into it as data: addresses."""
+def inline_stylesheet(styles_dir: Path, letters: frozenset, language: str = "en") -> str:
+    """styles/web.css with its fonts and icons written into it as data: addresses, and the
+    faces of the language's script (scripts.py) first in its font list."""
     styles_dir = Path(styles_dir)
-    css = (styles_dir / STYLESHEET).read_text(encoding="utf-8")
+    css = (styles_dir / STYLESHEET).read_text(encoding="utf-8") + _language_faces(language)
     css = FONT_URL.sub(lambda m: f"url({_font_data(styles_dir / m.group(1), letters)})", css)
+    css = PACKAGE_FONT_URL.sub(lambda m: f"url({_font_data(Path(m.group(1)), letters)})", css)
     css = ICON_URL.sub(lambda m: f"url({_data_url(styles_dir / m.group(1))})", css)
     # Nothing may end the <style> element early.
     return css.replace("</", "<\\/")
+
+
+# A language's own faces come from their packages: url(package-font:<absolute path>).
+PACKAGE_FONT_URL = re.compile(r"url\(package-font:([^)]+)\)")
+
+
+def _language_faces(language: str) -> str:
+    """@font-face rules for the language's package faces (regular and bold), and its font
+    list ahead of the page's usual one."""
+    from .scripts import FACES, font_family, writing
+
+    rules = []
+    for family in writing(language).faces:
+        if family not in FACES:
+            continue
+        regular, bold = FACES[family].paths()[:2]
+        for weight, path in ((400, regular), (700, bold)):
+            rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
+                         f'font-style: normal; src: url(package-font:{path}); }}')
+    if not rules:
+        return ""
+    return ("\n/* The language's own faces (scripts.py). */\n" + "\n".join(rules)
+            + f"\nhtml {{ font-family: {font_family(language)}, system-ui, sans-serif; }}\n")
 
 
 @lru_cache(maxsize=64)
@@ -70,7 +97,8 @@ def _font_data(path: Path, letters: frozenset) -> str:
     subsetter.subset(font)
     buffer = io.BytesIO()
     font.save(buffer)
-    return "data:font/ttf;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    kind = "otf" if path.suffix.lower() == ".otf" else "ttf"
+    return f"data:font/{kind};base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _data_url(path: Path) -> str:
