@@ -23,6 +23,7 @@ from .clinic_folder import open_content
 from .errors import ContentError, error_lines
 from .languages import base_language, matches, spellings_found
 from .paths import display_path
+from .scripts import writing
 
 STALE_WARNING_DAYS = 180
 STALE_ERROR_DAYS = 365
@@ -32,14 +33,22 @@ MIN_CRISIS_NUMBER_POINTS = 16
 PEMAT_GOOD = 70
 SHORT_SECTION_WORDS = 150
 
-# Words that address the reader, and verbs that open a call to action, per language.
+# Words that address the reader, and verbs that open a call to action, per language. A
+# language with no list here is not measured on these (Chinese and Korean leave "you" out and
+# put the verb last): the check says so instead of guessing.
 READER_WORDS = {"en": {"you", "your"}, "es": {"usted", "su", "sus", "le"},
-                "fr": {"vous", "votre", "vos"}}
+                "fr": {"vous", "votre", "vos"}, "vi": {"bạn"},
+                "tl": {"ka", "mo", "kayo", "ninyo", "inyong", "iyong", "iyo", "ikaw"},
+                "ar": {"أنت", "لك", "إليك", "عليك", "منك", "بك"}}
 ACTION_VERBS = {
     "en": {"ask", "call", "bring", "check", "use", "take", "look", "make", "talk", "text",
            "tick", "visit", "compare"},
     "es": {"pregunte", "llame", "lleve", "revise", "use", "tome", "vea", "asegúrese", "hable",
            "marque", "compare", "visite"},
+    "vi": {"hãy", "hỏi", "gọi", "xem", "dùng", "kiểm", "so", "mang", "tìm", "xin", "liên"},
+    "tl": {"tanungin", "tumawag", "gamitin", "tingnan", "suriin", "ihambing", "magtanong",
+           "itanong", "alamin", "hanapin", "humingi", "tawagan"},
+    "ar": {"اسأل", "اتصل", "استخدم", "راجع", "قارن", "تحقق", "انظر", "اطلب", "ابحث", "تواصل"},
     "fr": {"demandez", "appelez", "apportez", "vérifiez", "utilisez", "prenez", "regardez",
            "assurez-vous", "parlez", "cochez", "comparez", "visitez", "informez-vous"},
 }
@@ -47,7 +56,10 @@ PERCENTAGES = re.compile(r"\d\s*%|\bper\s?cent|\bpercentage|\bpor\s?ciento|\bpor
                          r"\bpour\s?cent|\bpourcentage", re.IGNORECASE)
 CALCULATIONS = re.compile(r"\b(multiply|divide|calculate|add up|subtract|multiplique|divida|"
                           r"calcule|multipliez|divisez|calculez)\b", re.IGNORECASE)
-ABBREVIATION = re.compile(r"\b[A-Z]{2,6}\b")
+# Not \b: in Chinese, "IOP是" has no word boundary after the P.
+ABBREVIATION = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2,6}(?![A-Za-z0-9])")
+# Chinese and Japanese brackets, read as ASCII ones by the bracket rules.
+FULL_WIDTH_BRACKETS = str.maketrans("（）", "()")
 
 
 @dataclass
@@ -252,7 +264,7 @@ def check_pdfs(report: Report, edition: Edition, output_dir: Path) -> None:
                            + (" ".join(str(exc).split())[:200] or type(exc).__name__),
                            "rebuild it with `iop-handouts build --force`")
                 continue
-            check_crisis_lines(report, pages, wanted, where)
+            check_crisis_lines(report, pages, wanted, where, edition.direction)
             check_edition_mark(report, edition, pages, where)
             report.findings += visuals.findings
             if suffix:
@@ -265,7 +277,8 @@ def check_pdfs(report: Report, edition: Edition, output_dir: Path) -> None:
 def check_edition_mark(report: Report, edition: Edition, pages: list[str], where: str) -> None:
     """Each page's edition mark must be this edition's as the content now stands: another
     one means a PDF of another edition, or one made before the content changed."""
-    stale = [number for number, text in enumerate(pages, 1) if _flatten(edition.mark) not in text]
+    stale = [number for number, text in enumerate(pages, 1)
+             if not text_found(edition.mark, text)]
     if stale:
         report.add("edition.mark", "error", f"{where}, page {stale[0]}",
                    f"the edition mark is not {edition.mark}: the PDF was made from other "
@@ -273,17 +286,18 @@ def check_edition_mark(report: Report, edition: Edition, pages: list[str], where
                    "rebuild it (`iop-handouts build`, with --large-print for the large print)")
 
 
-def check_crisis_lines(report: Report, pages: list[str], wanted: list[str], where: str) -> None:
+def check_crisis_lines(report: Report, pages: list[str], wanted: list[str], where: str,
+                       direction: str = "ltr") -> None:
     """Every crisis number in the document's text, and one on every page."""
     flat = " ".join(pages)
-    missing = [n for n in wanted if _flatten(n) not in flat]
+    missing = [n for n in wanted if not text_found(n, flat, direction)]
     if missing:
         report.add("crisis.in-pdf", "error", where,
                    f"the PDF's text lacks {', '.join(missing)}",
                    "rebuild it; if it persists, the template lost the crisis block")
     # A crisis line on every page: a reader may hold only one side of the sheet.
     for number, text in enumerate(pages, 1):
-        if not any(_flatten(n) in text for n in wanted):
+        if not any(text_found(n, text, direction) for n in wanted):
             report.add("crisis.every-page", "error", f"{where}, page {number}",
                        "no crisis line on this page",
                        "keep the crisis strip (or box) in the template for every page")
@@ -294,7 +308,7 @@ def check_cover(report: Report, edition: Edition, first_page: str, where: str) -
     Index: the main message up front; a call to action)."""
     for field, text in (("summary", edition.brochure.summary),
                         ("cover_action", edition.brochure.cover_action)):
-        if _flatten(text) not in first_page:
+        if not text_found(text, first_page, edition.direction):
             report.add("plain.cover", "error", f"{where}, front cover",
                        f"the cover lacks the {field.replace('_', ' ')} '{text[:40]}'",
                        "keep the summary and the call to action on the front cover")
@@ -336,6 +350,27 @@ def _flatten(text: str) -> str:
     return re.sub(r"-\s+", "-", re.sub(r"\s+", " ", text))
 
 
+# A run of Latin letters and digits (a number, "988lifeline.org"), as it reads left to right.
+LTR_RUN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.\-/:()]*[0-9A-Za-z]|[0-9A-Za-z]")
+RTL_WORD = re.compile(r"[^\W\d_A-Za-z]+")
+
+
+def text_found(needle: str, page: str, direction: str = "ltr") -> bool:
+    """Whether a page's text (as read back from the PDF, flattened) holds `needle`.
+
+    Line breaks are ignored: Chinese and Korean lines may break inside a word. Right to left,
+    a PDF's text comes back in the order it is drawn, left to right across the line, so the
+    words of a right-to-left sentence come back in reverse and mixed with the numbers between
+    them: there, every word must be on the page and every number and Latin word must read
+    exactly as it should, left to right ("1-800-662-4357", never "4357-662-800-1")."""
+    if direction != "rtl":
+        return "".join(needle.split()) in "".join(page.split())
+    words = set(RTL_WORD.findall(page))
+    squashed = "".join(page.split())
+    return (all(word in words for word in RTL_WORD.findall(needle))
+            and all(run in squashed for run in LTR_RUN.findall(needle)))
+
+
 # --- texts: reading level and plain language -------------------------------------------------
 
 def document_parts(edition: Edition, document: str):
@@ -375,7 +410,7 @@ def reading_sequence(edition: Edition, document: str) -> list[str]:
 
 
 def check_texts(report: Report, editions: list[Edition], renderer) -> None:
-    from .readability import as_sentences, score
+    from .readability import NOT_SCORED, as_sentences, can_score, score
 
     seen: dict[str, list[str]] = {}
     pending = []
@@ -399,6 +434,14 @@ def check_texts(report: Report, editions: list[Edition], renderer) -> None:
                                       for t in (*headings, *texts)])]
         scored += [(f"section '{sid}'", texts) for sid, _, texts in parts
                    if sid not in ("title", "disclaimer")]
+        if not can_score(language):
+            report.reading.append({"document": document, "editions": seen[key],
+                                   "part": "whole document", "language": language,
+                                   "verdict": "not measured", "measures": {},
+                                   "summary": NOT_SCORED})
+            report.add("reading.not-measured", "info", where, NOT_SCORED,
+                       "have a native speaker who knows plain-language writing read it")
+            scored = []
         for label, texts in scored:
             result = score(as_sentences(texts), language, whole=label == "whole document")
             report.reading.append({"document": document, "editions": seen[key], "part": label,
@@ -410,9 +453,18 @@ def check_texts(report: Report, editions: list[Edition], renderer) -> None:
                            f"reads above the target: {result.summary}",
                            "shorter sentences and shorter, everyday words")
         outcomes = plain_language(report, edition, document, parts, where, renderer)
+        # An item a language cannot be measured on (None) is left out, as PEMAT scores an item
+        # that does not apply.
         understand = [outcomes[k] for k in ("headings", "short-sections", "lists", "numbers",
-                                            "abbreviations", "jargon", "summary", "all-caps")]
-        act = [outcomes[k] for k in ("reader", "action", "tool")]
+                                            "abbreviations", "jargon", "summary", "all-caps")
+                      if outcomes[k] is not None]
+        act = [outcomes[k] for k in ("reader", "action", "tool") if outcomes[k] is not None]
+        unmeasured = [k for k, v in outcomes.items() if v is None]
+        if unmeasured:
+            report.add("plain.not-measured", "info", where,
+                       f"not measured in this language: {', '.join(unmeasured)} (the rules "
+                       f"count words or look for words the check knows only in some languages)",
+                       "have a native speaker check these by reading it")
         entry = {"document": document, "editions": seen[key],
                  "understandability": round(100 * sum(understand) / len(understand)),
                  "actionability": round(100 * sum(act) / len(act)), "items": outcomes}
@@ -454,28 +506,34 @@ def plain_language(report, edition, document, parts, where, renderer) -> dict:
                    "a section without a heading", "give the section a short heading")
     outcomes["headings"] = not missing_headings
 
-    # Short sections (the questions people ask: each question and its answer).
+    # Short sections (the questions people ask: each question and its answer). Words are
+    # counted by the spaces between them: not in Chinese.
     long_sections = [sid for sid, _, ts in parts if sid != "faq"
                      and len(" ".join(ts).split()) > SHORT_SECTION_WORDS]
     if document == "brochure":
         long_sections += [f"faq: {item.question}" for item in edition.brochure.faq.items
                           if len(f"{item.question} {item.answer}".split()) > SHORT_SECTION_WORDS]
-    outcomes["short-sections"] = not long_sections
+    if not writing(language).spaces_between_words:
+        long_sections = []
+    outcomes["short-sections"] = (not long_sections
+                                  if writing(language).spaces_between_words else None)
     for sid in long_sections:
         report.add("plain.short-sections", "warning", f"{where}, section '{sid}'",
                    f"more than {SHORT_SECTION_WORDS} words", "split it under two headings")
 
     # The reader is addressed as "you".
-    outcomes["reader"] = bool(READER_WORDS.get(language, set()) & set(words))
-    if not outcomes["reader"]:
+    outcomes["reader"] = (bool(READER_WORDS[language] & set(words))
+                          if language in READER_WORDS else None)
+    if outcomes["reader"] is False:
         report.add("plain.you", "error", where, "never speaks to the reader as 'you'",
                    "write to the reader: 'you can', 'ask your doctor'")
 
     # At least one call to action.
     starts = {s.split()[0].lower().strip("¿¡\"'") for s in re.split(r"(?<=[.!?])\s+", joined)
               if s.split()}
-    outcomes["action"] = bool(ACTION_VERBS.get(language, set()) & starts)
-    if not outcomes["action"]:
+    outcomes["action"] = (bool(ACTION_VERBS[language] & starts)
+                          if language in ACTION_VERBS else None)
+    if outcomes["action"] is False:
         report.add("plain.call-to-action", "error", where, "no call to action",
                    "tell the reader one thing to do, e.g. 'Ask your care team if IOP is right "
                    "for you.'")
@@ -489,7 +547,8 @@ def plain_language(report, edition, document, parts, where, renderer) -> dict:
     outcomes["abbreviations"] = not undefined
 
     # Jargon: defined in brackets at its first use, or not used at all.
-    unexplained = undefined_jargon(sequence, edition.jargon)
+    unexplained = undefined_jargon(sequence, edition.jargon,
+                                   whole_words=writing(language).whole_words)
     for term in unexplained:
         report.add("plain.jargon", "error", where, f"'{term.term}' is used without its plain "
                    f"words at first use", f"write '{term.term} ({term.plain})', or "
@@ -514,24 +573,32 @@ def plain_language(report, edition, document, parts, where, renderer) -> dict:
 
     # A summary up front (the brochure's one-line summary; the checklist's intro).
     outcomes["summary"] = bool(parts[0][2] and parts[0][2][0].strip())
-    # A practical tool: the checklist is one, and the brochure points to it.
+    # A practical tool: the checklist is one, and the brochure points to it (in words, or
+    # with the checklist's picture among its next steps, in any language).
     outcomes["tool"] = document == "checklist" or any(
-        word in joined.lower() for word in ("checklist", "lista", "liste"))
+        word in joined.lower() for word in ("checklist", "lista", "liste")) or (
+        "checklist" in (edition.brochure.next_steps.icons or ()))
     return outcomes
 
 
-def undefined_jargon(texts, jargon) -> list:
+def undefined_jargon(texts, jargon, whole_words: bool = True) -> list:
     """The terms of the language's jargon list whose first printed use comes without their
-    plain words in brackets right after (or right before, with the term in brackets)."""
-    joined = " ".join(" ".join(texts).split())
+    plain words in brackets right after (or right before, with the term in brackets). Where
+    words are not found whole (Chinese has no spaces; Arabic joins "and" and "the" to the
+    word), a term is found wherever it stands."""
+    joined = " ".join(" ".join(texts).split()).translate(FULL_WIDTH_BRACKETS)
     unexplained = []
     for term in jargon:
         flags = 0 if any(c.isupper() for c in term.term) else re.IGNORECASE
-        found = re.search(rf"(?<![\w-]){re.escape(term.term)}(?![\w-])", joined, flags)
+        pattern = rf"(?<![\w-]){re.escape(term.term)}(?![\w-])" if whole_words \
+            else re.escape(term.term)
+        found = re.search(pattern, joined, flags)
         if not found:
             continue
         plain = term.plain.lower()
-        after = joined[found.end():found.end() + len(plain) + 40].lower().lstrip()
+        # The rest of the word the term starts (an Arabic ending, "معتمدًا"), then the brackets.
+        end = re.match(r"[\w\u064b-\u065f\u0670]*", joined[found.end():]).end() + found.end()
+        after = joined[end:end + len(plain) + 40].lower().lstrip()
         before = joined[max(0, found.start() - len(plain) - 40):found.start()].lower().rstrip()
         explained_after = after.startswith("(") and plain in after[:after.find(")") + 1]
         explained_before = before.endswith("(") and before[:-1].rstrip().endswith(plain)
@@ -542,7 +609,7 @@ def undefined_jargon(texts, jargon) -> list:
 
 def undefined_abbreviations(texts) -> list[str]:
     """Abbreviations whose first use is not '(ABBR)' right after the spelled-out name."""
-    joined = " ".join(texts)
+    joined = " ".join(texts).translate(FULL_WIDTH_BRACKETS)
     first_use = {}
     for match in ABBREVIATION.finditer(joined):
         first_use.setdefault(match.group(), match.start())

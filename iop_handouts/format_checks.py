@@ -38,7 +38,7 @@ def check_large_print(report, edition, document: str, sizes: dict[float, int],
     """Type at large-print sizes (only the edition mark, for staff, is smaller; `sizes` as
     text_sizes reads them), more pages than the office edition, and every crisis number on
     the first page (the crisis box)."""
-    from .checks import _flatten
+    from .checks import text_found
 
     # The edition mark, on every page, is the one text set small on purpose.
     small = sum(count for size, count in sizes.items() if size < LARGE_PRINT_BODY_POINTS)
@@ -58,7 +58,7 @@ def check_large_print(report, edition, document: str, sizes: dict[float, int],
         report.add("large-print.pages", "error", where,
                    f"{len(pages)} page(s), no more than the office edition's {office}",
                    "rebuild it with `iop-handouts build --large-print --force`")
-    missing = [n for n in wanted if _flatten(n) not in pages[0]]
+    missing = [n for n in wanted if not text_found(n, pages[0], edition.direction)]
     if missing:
         report.add("large-print.crisis-first-page", "error", f"{where}, page 1",
                    f"the first page lacks {', '.join(missing)}",

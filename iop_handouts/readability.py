@@ -52,6 +52,19 @@ HOW_TEXT_IS_SCORED = (
     "are judged for every document and section.")
 
 
+# Languages with readability formulas textstat implements and that have been validated for
+# them. For the others (Chinese, Vietnamese, Korean, Tagalog, Arabic) textstat has no
+# syllable rules or validated formula: English formulas on them would print a number that
+# means nothing, so the check says the reading level is not measured.
+SCORED_LANGUAGES = ("en", "es", "fr")
+NOT_SCORED = ("reading level not measured: there is no validated readability formula for "
+              "this language here")
+
+
+def can_score(language: str) -> bool:
+    return language in SCORED_LANGUAGES
+
+
 @dataclass(frozen=True)
 class Score:
     """One text's reading level; `grade` is what is judged (a US grade, or for Spanish and
