@@ -38,7 +38,7 @@ SHORT_SECTION_WORDS = 150
 # put the verb last): the check says so instead of guessing.
 READER_WORDS = {"en": {"you", "your"}, "es": {"usted", "su", "sus", "le"},
                 "fr": {"vous", "votre", "vos"}, "vi": {"bạn"},
-                "tl": {"ka", "mo", "kayo", "ninyo", "inyong", "iyong", "iyo", "ikaw"},
+                "fil": {"ka", "mo", "kayo", "ninyo", "inyong", "iyong", "iyo", "ikaw"},
                 "ar": {"أنت", "لك", "إليك", "عليك", "منك", "بك"}}
 ACTION_VERBS = {
     "en": {"ask", "call", "bring", "check", "use", "take", "look", "make", "talk", "text",
@@ -46,7 +46,7 @@ ACTION_VERBS = {
     "es": {"pregunte", "llame", "lleve", "revise", "use", "tome", "vea", "asegúrese", "hable",
            "marque", "compare", "visite"},
     "vi": {"hãy", "hỏi", "gọi", "xem", "dùng", "kiểm", "so", "mang", "tìm", "xin", "liên"},
-    "tl": {"tanungin", "tumawag", "gamitin", "tingnan", "suriin", "ihambing", "magtanong",
+    "fil": {"tanungin", "tumawag", "gamitin", "tingnan", "suriin", "ihambing", "magtanong",
            "itanong", "alamin", "hanapin", "humingi", "tawagan"},
     "ar": {"اسأل", "اتصل", "استخدم", "راجع", "قارن", "تحقق", "انظر", "اطلب", "ابحث", "تواصل"},
     "fr": {"demandez", "appelez", "apportez", "vérifiez", "utilisez", "prenez", "regardez",

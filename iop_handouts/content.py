@@ -516,9 +516,8 @@ def check_printable(edition: Edition) -> None:
         missing = first_unprintable(text, covered)
         if missing:
             raise edition.error(field, f"{describe(missing)} is not in the handout's fonts "
-                                       f"for '{edition.language}' ({faces}), so it cannot be "
-                                       f"printed; replace it (or add a font that has it to "
-                                       f"styles/fonts/)")
+                                       f"({faces}), so it cannot be printed; replace it (or "
+                                       f"add a font that has it to styles/fonts/)")
 
 
 def check_lines_speak(source: Source, region: Region, language: str) -> None:

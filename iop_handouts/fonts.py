@@ -1,11 +1,14 @@
-"""The shipped fonts: the characters they can print, and a fontconfig that sees only them.
+"""The handouts' fonts: the characters they can print, and a fontconfig that sees only them.
+
+They are Atkinson Hyperlegible (styles/fonts) and, for languages in other scripts, the faces
+scripts.py names, from the font packages the project installs.
 
 A handout printed with a glyph from whatever font the machine happens to have (or with an
 empty box where no font had one) looks right on one computer and wrong on the next. So:
-- rendering uses a private fontconfig configuration that lists only styles/fonts, so no
-  system font ever fills in for a missing character, and
+- rendering uses a private fontconfig configuration that lists only these fonts' folders,
+  so no system font ever fills in for a missing character, and
 - every printed character of the content is checked, before anything renders, against the
-  characters those fonts cover (see content.check_printable).
+  characters its language's fonts cover (see content.check_printable).
 """
 
 import os
