@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .languages import base_language
+from .languages import base_language, text_language
 from .documents import DOCUMENTS
 from .manifest import Manifest
 from .output_folder import write_output
@@ -17,13 +17,16 @@ from .paths import WEB_EDITION_NAME
 
 PREVIEWS_NAME = "previews.json"
 THUMBNAIL_WIDTH = 360  # pixels: sharp on a phone, small on disk
-LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français"}
+# Each language by its own name, as its readers know it.
+LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "zh-Hans": "简体中文",
+                  "zh-Hant": "繁體中文", "vi": "Tiếng Việt", "ko": "한국어", "fil": "Filipino",
+                  "ar": "العربية"}
 PAPER_NAMES = {"letter": "US Letter", "a4": "A4"}
 
 
 def language_name(tag: str) -> str:
     """'Français' for fr-CA: the tag itself is shown beside it."""
-    return LANGUAGE_NAMES.get(base_language(tag), tag)
+    return LANGUAGE_NAMES.get(text_language(tag), tag)
 
 
 def thumbnail_paths(pdf: Path, pages: int) -> list[Path]:
@@ -95,7 +98,10 @@ def write_catalog(output_dir: Path, editions, environment) -> Path:
     output_dir = Path(output_dir)
     manifest = Manifest(output_dir)
     regions = {}
-    for edition in sorted(editions, key=lambda e: (e.region_id, e.language)):
+    # English first in each region: the page is in English, and its region's crisis lines
+    # are shown in the first edition's words.
+    for edition in sorted(editions, key=lambda e: (e.region_id, base_language(e.language) != "en",
+                                                   e.language)):
         documents = []
         for document in DOCUMENTS:
             relative = f"{edition.key}/{document}.pdf"

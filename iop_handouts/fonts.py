@@ -103,10 +103,10 @@ def fontconfig_file(fonts_dirs) -> str:
 
 
 @contextmanager
-def only_shipped_fonts(fonts_dir: Path = FONTS_DIR):
+def only_shipped_fonts(fonts_dir: Path = FONTS_DIR, package_folders=None):
     """While this is active, a fontconfig configuration loaded (WeasyPrint's import and
-    every FontConfiguration() load one) sees only `fonts_dir` and the languages' font
-    packages (scripts.py).
+    every FontConfiguration() load one) sees only `fonts_dir` and the font packages'
+    folders given (by default every language's, scripts.py).
 
     fontconfig reads FONTCONFIG_FILE each time it loads a configuration, so the variable is
     set only for that moment and restored afterwards: programs this process starts later
@@ -114,8 +114,9 @@ def only_shipped_fonts(fonts_dir: Path = FONTS_DIR):
     with tempfile.TemporaryDirectory(prefix="iop-handouts-fonts-") as folder:
         config = Path(folder) / "fonts.conf"
         from .scripts import package_font_folders
-        config.write_text(fontconfig_file((fonts_dir, *package_font_folders())),
-                          encoding="utf-8")
+        if package_folders is None:
+            package_folders = package_font_folders()
+        config.write_text(fontconfig_file((fonts_dir, *package_folders)), encoding="utf-8")
         previous = os.environ.get("FONTCONFIG_FILE")
         os.environ["FONTCONFIG_FILE"] = str(config)
         try:

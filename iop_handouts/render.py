@@ -28,7 +28,7 @@ from .fonts import only_shipped_fonts
 from .logos import print_ready
 from .phones import call_and_text
 from .paths import CONTENT_DIR, STYLES_DIR, TEMPLATES_DIR, display_path
-from .scripts import writing
+from .scripts import language_font_folders, writing
 
 CRISIS_PARTIAL = "_crisis.html"
 # The office edition: tagged for screen readers (PDF/UA-1). The print-shop edition: PDF/X-4
@@ -72,7 +72,8 @@ class Renderer:
     templates_dir: Path = TEMPLATES_DIR
     styles_dir: Path = STYLES_DIR
     content_dir: Path = CONTENT_DIR
-    _font_config: object = field(default=None, init=False, repr=False)
+    # One WeasyPrint FontConfiguration per set of font folders a language prints with.
+    _font_configs: dict = field(default_factory=dict, init=False, repr=False)
     _parsed_css: dict = field(default_factory=dict, init=False, repr=False)
     # What WeasyPrint reported while parsing each stylesheet: parsed once, reported with
     # every document that uses it.
@@ -183,28 +184,37 @@ class Renderer:
             except (Exception, FatalURLFetchingError):
                 pass  # reported, with its document, when a job uses this stylesheet
 
-    def _stylesheet(self, path: Path, fetcher):
-        """A stylesheet parsed once per process and reused for every document: parsing
-        (with its @import and @font-face) costs as much as laying out a simple page."""
-        if path not in self._parsed_css:
+    def _stylesheet(self, path: Path, fetcher, language: str = "en"):
+        """A stylesheet parsed once per process (and set of fonts) and reused for every
+        document: parsing (with its @import and @font-face) costs as much as laying out a
+        simple page."""
+        key = (path, language_font_folders(language))
+        if key not in self._parsed_css:
             import weasyprint
             with weasyprint_problems() as problems:
-                self._parsed_css[path] = weasyprint.CSS(
-                    filename=str(path), url_fetcher=fetcher, font_config=self.font_config,
+                self._parsed_css[key] = weasyprint.CSS(
+                    filename=str(path), url_fetcher=fetcher,
+                    font_config=self.font_config_for(language),
                     color_profiles=self._color_profiles)
             self._css_problems[path] = problems
-        return self._parsed_css[path]
+        return self._parsed_css[key]
 
     @property
     def font_config(self):
-        """Fonts for every render: the shipped ones and nothing else (see fonts.py), so a
-        character they lack is never printed from a font that happens to be installed."""
-        if self._font_config is None:
+        """The fonts of English, Spanish and French (Atkinson Hyperlegible)."""
+        return self.font_config_for("en")
+
+    def font_config_for(self, language: str):
+        """Fonts for a language's renders: the shipped ones and its own faces (scripts.py),
+        nothing else (see fonts.py), so a character they lack is never printed from a font
+        that happens to be installed, nor from another language's face."""
+        folders = language_font_folders(language)
+        if folders not in self._font_configs:
             import_weasyprint()
             from weasyprint.text.fonts import FontConfiguration
-            with only_shipped_fonts(self.styles_dir / "fonts"):
-                self._font_config = FontConfiguration()
-        return self._font_config
+            with only_shipped_fonts(self.styles_dir / "fonts", folders):
+                self._font_configs[folders] = FontConfiguration()
+        return self._font_configs[folders]
 
     def pdf(self, document: str, edition: Edition, options: RenderOptions = RenderOptions(),
             html: str | None = None) -> bytes:
@@ -306,12 +316,12 @@ class Renderer:
 
     def _layout(self, html, document, edition, options, fetcher):
         import weasyprint
-        stylesheets = [self._stylesheet(path, fetcher)
+        stylesheets = [self._stylesheet(path, fetcher, edition.language)
                        for path in self.stylesheets(document, edition, options)]
         return weasyprint.HTML(
             string=html, base_url=self.templates_dir.resolve().as_uri() + "/",
             url_fetcher=fetcher,
-        ).render(font_config=self.font_config, stylesheets=stylesheets,
+        ).render(font_config=self.font_config_for(edition.language), stylesheets=stylesheets,
                  color_profiles=self._color_profiles if options.print_shop else {},
                  **options.pdf_options(document))
 

@@ -109,3 +109,10 @@ def package_faces() -> list[Face]:
 def package_font_folders() -> tuple[Path, ...]:
     """The folders holding the package fonts, for the private fontconfig (fonts.py)."""
     return tuple(dict.fromkeys(path.parent for face in package_faces() for path in face.paths()))
+
+
+@cache
+def language_font_folders(language: str) -> tuple[Path, ...]:
+    """The package font folders one language prints with (none for English)."""
+    return tuple(dict.fromkeys(path.parent for family in writing(language).faces
+                               if family in FACES for path in FACES[family].paths()))
