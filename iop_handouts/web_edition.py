@@ -9,6 +9,7 @@ site as it is. Every crisis number is a tel: or sms: link.
 
 import base64
 import io
+import logging
 import mimetypes
 import re
 from functools import lru_cache
@@ -86,6 +87,8 @@ def _font_data(path: Path, letters: frozenset) -> str:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
+    # Harmless quirks of a font's tables (Almarai's "fsSelection bits ...") are not news.
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
     options = subset.Options()
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
