@@ -1,0 +1,305 @@
+"""Languages in other scripts: Chinese (Simplified and Traditional), Vietnamese, Korean,
+Tagalog and Arabic. Each prints in faces that have its letters, reads back from the PDF as
+written, breaks lines where its script allows, and Arabic runs right to left, its brochure
+mirrored."""
+
+import re
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+from helpers import (CONTENT_DIR, DOCUMENTS, check_findings, edit, line_of, outloud_reports,
+                     pdf_text, printed_strings, run_cli)
+from iop_handouts.bidi import isolate_ltr_runs
+from iop_handouts.content import ContentSet
+from iop_handouts.scripts import BASE_FACE, writing
+
+LEFT_TO_RIGHT = ("us/zh-Hans", "us/zh-Hant", "us/vi", "us/ko", "us/fil")
+NEW_EDITIONS = (*LEFT_TO_RIGHT, "us/ar")
+CONTENT = ContentSet(CONTENT_DIR)
+
+
+def edition(key):
+    region, language = key.split("/")
+    return CONTENT.edition(region, language)
+
+
+def squash(text: str) -> str:
+    """Text without whitespace: Chinese and Korean lines may break inside a word, and a line
+    break comes back from the PDF as a space or nothing."""
+    return "".join(text.split())
+
+
+def document_strings(e, document: str) -> list[str]:
+    """What the content says is printed in one document, crisis lines included."""
+    strings = printed_strings(e.brochure.model_dump() if document == "brochure" else None,
+                              e.checklist.model_dump() if document == "checklist" else None)
+    # The large-print checklist's intro is printed in the large print only.
+    strings = [s for s in strings if s != e.checklist.large_print_intro]
+    for line in e.crisis_lines:
+        strings += [line.name, *([line.notes] if line.notes else [])]
+    return strings + [e.disclaimer]
+
+
+def embedded_families(path) -> set[str]:
+    fonts = set()
+    for page in PdfReader(path).pages:
+        for font in (page.get("/Resources") or {}).get("/Font", {}).values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
+    return fonts
+
+
+# --- fonts --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", NEW_EDITIONS)
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_each_language_prints_in_its_own_faces(built, key, document):
+    faces = writing(key.split("/")[1]).faces
+    fonts = embedded_families(built / key / f"{document}.pdf")
+    names = {face.replace(" ", "-") for face in faces}
+    # The language's own face prints it; nothing but its faces is embedded.
+    assert any(font.startswith(faces[0].replace(" ", "-")) for font in fonts), fonts
+    assert all(any(font == n or font.startswith(n + "-") for n in names) for font in fonts), fonts
+
+
+def test_chinese_and_korean_pdfs_embed_a_cut_of_the_font_not_all_of_it(built):
+    # Noto Sans CJK is 16 MB a weight; a form field would embed all of it.
+    for key in ("us/zh-Hans", "us/zh-Hant", "us/ko"):
+        for document in DOCUMENTS:
+            size = (built / key / f"{document}.pdf").stat().st_size
+            assert size < 1_500_000, (key, document, size)
+
+
+@pytest.mark.parametrize("key", LEFT_TO_RIGHT)
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_text_read_back_from_the_pdf_is_the_content(built, key, document):
+    """Every printed string comes back from the PDF as written: no missing glyph, no letter
+    read back as another, Vietnamese accents on their letters."""
+    e = edition(key)
+    text = squash(pdf_text(built / key / f"{document}.pdf"))
+    missing = [s for s in document_strings(e, document) if squash(s) not in text]
+    assert not missing, missing
+    assert "\ufffd" not in text
+    assert not any(unicodedata.combining(c) for c in text if key == "us/vi")
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_arabic_reads_back_word_for_word_with_numbers_left_to_right(built, document):
+    """A PDF gives its text back in the order it is drawn, left to right across each line:
+    each Arabic word must come back whole (Almarai maps every glyph to its letters) and each
+    number and Latin name must read left to right."""
+    e = edition("us/ar")
+    text = pdf_text(built / f"us/ar/{document}.pdf")
+    words = set(re.findall(r"[^\W\d_A-Za-z]+", text))
+    for string in document_strings(e, document):
+        missing = [w for w in re.findall(r"[^\W\d_A-Za-z]+", string) if w not in words]
+        assert not missing, (string, missing)
+        for run in re.findall(r"[0-9A-Za-z][0-9A-Za-z.\-/()]*[0-9A-Za-z]", string):
+            assert run in squash(text), (string, run)
+    assert "1-800-662-4357" in text and "4357-662-800-1" not in text
+
+
+def fragments(path, page=0):
+    """(x, y, text) of each run of text as drawn on a page, x from the left edge."""
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            found.append((cm[0] * tm[4] + cm[2] * tm[5] + cm[4],
+                          cm[1] * tm[4] + cm[3] * tm[5] + cm[5], text))
+    reader = PdfReader(path)
+    reader.pages[page].extract_text(visitor_text=visit)
+    return found, float(reader.pages[page].mediabox.width)
+
+
+def first_x(found, needle):
+    return next(x for x, _, text in found if needle in text)
+
+
+def test_arabic_lines_run_right_to_left(built):
+    """On a line, what is said later stands further left: the phone number after its label,
+    'IOP' after the Arabic words before it."""
+    e = edition("us/ar")
+    found, _ = fragments(built / "us/ar/brochure.pdf")
+    label = e.labels.call_us
+    lines = {}
+    for x, y, text in found:
+        lines.setdefault(round(y), []).append((x, text))
+    phone_line = next(parts for parts in lines.values()
+                      if any(label in t for _, t in parts) and any("555-0147" in t for _, t in parts))
+    label_x = next(x for x, t in phone_line if label in t)
+    number_x = next(x for x, t in phone_line if "555-0147" in t)
+    assert number_x < label_x
+    title_words = e.brochure.title.split()
+    assert title_words[-1] == "(IOP)"
+    title_line = next(parts for parts in lines.values()
+                      if any("IOP" in t for _, t in parts) and any(title_words[-2] in t for _, t in parts))
+    assert next(x for x, t in title_line if "IOP" in t) < next(x for x, t in title_line
+                                                              if title_words[-2] in t)
+
+
+@pytest.mark.parametrize("key, mirrored", [("us/ar", True), ("us/en-US", False)])
+def test_the_arabic_brochure_folds_the_other_way(built, key, mirrored):
+    """A booklet read right to left opens the other way: outside, the front cover is the left
+    panel and the inside flap the right one; inside, the text starts in the right column."""
+    e = edition(key)
+    path = built / key / "brochure.pdf"
+    found, width = fragments(path, 0)
+    title_x = first_x(found, e.brochure.title.split()[0])
+    flap_x = first_x(found, e.brochure.levels_of_care.levels[0].name)
+    inside, _ = fragments(path, 1)
+    first_heading_x = first_x(inside, e.brochure.sections[0].heading.split()[0])
+    if mirrored:
+        assert title_x < width / 3 and flap_x > 2 * width / 3 and first_heading_x > 2 * width / 3
+    else:
+        assert title_x > 2 * width / 3 and flap_x < width / 3 and first_heading_x < width / 3
+
+
+def test_arabic_pdfs_pass_the_accessibility_checker(built):
+    paths = [built / f"us/ar/{document}.pdf" for document in DOCUMENTS]
+    paths += [built / f"us/zh-Hans/{document}.pdf" for document in DOCUMENTS]
+    for report in outloud_reports(paths):
+        assert report["stats"]["tagged"] and report["error"] is None, report["path"]
+        assert report["counts"]["error"] == 0 and report["counts"]["warning"] == 0, report["findings"]
+    reader = PdfReader(paths[0])
+    assert str(reader.trailer["/Root"]["/Lang"]) == "ar"
+
+
+# --- line breaking ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", NEW_EDITIONS)
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_a_crisis_number_never_breaks_across_lines(built, key, document):
+    e = edition(key)
+    numbers = [c.text for line in e.crisis_lines for c in line.contacts]
+    numbers += [c.text for c in e.emergency]
+    for page in PdfReader(built / key / f"{document}.pdf").pages:
+        lines = page.extract_text().splitlines()
+        joined = " ".join(lines)
+        for number in dict.fromkeys(re.findall(r"[\d()][\d()\- ]*\d", " ".join(numbers))):
+            assert joined.count(number) == squash(joined).count(squash(number)), (number, page)
+
+
+# --- input -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("language, file, text, character, face", [
+    ("vi", "brochure.vi.yaml", "\ud55c", "'한' (U+D55C)", "Be Vietnam Pro"),
+    ("ko", "brochure.ko.yaml", "\u0628", "'ب' (U+0628)", "Noto Sans CJK TC"),
+    ("ar", "brochure.ar.yaml", "\u6f22", "'漢' (U+6F22)", "Almarai"),
+])
+def test_a_letter_the_language_faces_lack_stops_the_build(content, tmp_path, language, file,
+                                                         text, character, face):
+    source = (content / file).read_text(encoding="utf-8")
+    title = re.search(r'^title: "', source, re.M).group()
+    edit(content / file, title, title + text)
+    result = run_cli("build", "--region", "us", "--lang", language, "--doc", "brochure",
+                     "--content", content, "--out", tmp_path / "out")
+    assert result.exit_code != 0
+    line = line_of(content / file, title + text)
+    assert f"{file}, line {line}, field 'title': the character {character}" in result.output
+    assert face in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out" / "us" / language / "brochure.pdf").exists()
+
+
+def test_vietnamese_typed_with_separate_accents_prints_composed(content, tmp_path):
+    """'Điều trị' typed as letters and combining marks (NFD) is read as composed letters (NFC),
+    which Be Vietnam Pro draws whole and the PDF gives back as one character each."""
+    title = edition("us/vi").brochure.title
+    decomposed = unicodedata.normalize("NFD", title)
+    assert decomposed != title
+    source = (content / "brochure.vi.yaml").read_text(encoding="utf-8")
+    (content / "brochure.vi.yaml").write_text(source.replace(f'title: "{title}"',
+                                                             f'title: "{decomposed}"'),
+                                              encoding="utf-8")
+    assert decomposed in (content / "brochure.vi.yaml").read_text(encoding="utf-8")
+    result = run_cli("build", "--region", "us", "--lang", "vi", "--doc", "brochure",
+                     "--content", content, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    text = pdf_text(tmp_path / "us/vi/brochure.pdf")
+    assert squash(title) in squash(text)
+    assert not any(unicodedata.combining(c) for c in text)
+
+
+def test_simplified_and_traditional_chinese_are_written_apart(built):
+    simplified, traditional = pdf_text(built / "us/zh-Hans/brochure.pdf"), \
+        pdf_text(built / "us/zh-Hant/brochure.pdf")
+    assert "治疗" in simplified and "治療" not in simplified
+    assert "治療" in traditional and "治疗" not in traditional
+    for key, tag in (("us/zh-Hans", "zh-Hans"), ("us/zh-Hant", "zh-Hant")):
+        assert str(PdfReader(built / key / "brochure.pdf").trailer["/Root"]["/Lang"]) == tag
+
+
+@pytest.mark.parametrize("key", NEW_EDITIONS)
+def test_each_new_language_prints_as_a_draft_until_a_translator_approves_it(built, key):
+    e = edition(key)
+    assert e.review.final is False
+    for document in DOCUMENTS:
+        assert squash(e.labels.draft_notice) in squash(pdf_text(built / key / f"{document}.pdf"))
+    for name in ("brochure", "checklist", "common", "email"):
+        source = (CONTENT_DIR / f"{name}.{key.split('/')[1]}.yaml").read_text(encoding="utf-8")
+        assert "status: needs-translator-review" in source
+
+
+# --- numbers inside right-to-left text ---------------------------------------------------------
+
+def test_numbers_and_latin_names_in_arabic_text_are_kept_left_to_right():
+    html = ('<p>اتصل على 1-800-662-4357 أو <a href="tel:988">(202) 555-0147</a> '
+            'برنامج IOP و 988 &lt;b&gt; Suicide &amp; Crisis</p><title>1-800</title>'
+            '<style>p{}</style>')
+    out = isolate_ltr_runs(html)
+    assert '<span dir="ltr">1-800-662-4357</span>' in out
+    assert '<a href="tel:988" dir="ltr">(202) 555-0147</a>' in out
+    # One word or one number keeps its order by itself; escapes stay escapes.
+    assert "برنامج IOP و 988 &lt;<span dir=\"ltr\">b</span>&gt;" not in out
+    assert "برنامج IOP و 988 &lt;b&gt; " in out
+    assert '<span dir="ltr">Suicide &amp; Crisis</span>' in out
+    assert out.endswith("<title>1-800</title><style>p{}</style>")
+
+
+@given(st.text(alphabet=st.sampled_from(list("اب ت 0123456789-()./ABCxyz&<>\"'")), max_size=60))
+def test_isolating_runs_changes_no_letter_of_the_text(text):
+    from html import escape, unescape
+    out = isolate_ltr_runs(f"<p>{escape(text)}</p>")
+    assert unescape(re.sub(r"<[^>]*>", "", out)) == text
+
+
+# --- what check can and cannot measure -------------------------------------------------------
+
+def test_check_says_it_cannot_measure_reading_level_in_chinese(built):
+    findings = check_findings(built, "reading", languages=("zh-Hans",))
+    assert findings and all(f.rule == "reading.not-measured" and f.severity == "info"
+                            for f in findings)
+    plain = check_findings(built, "plain", languages=("zh-Hans",))
+    unmeasured = [f for f in plain if f.rule == "plain.not-measured"]
+    assert unmeasured and all("reader" in f.problem and "action" in f.problem
+                              for f in unmeasured)
+    assert not [f for f in plain if f.severity == "error"]
+
+
+def test_check_still_measures_english(built):
+    assert not check_findings(built, "reading.not-measured", languages=("en",))
+    assert not check_findings(built, "plain.not-measured", languages=("en",))
+
+
+@pytest.mark.parametrize("key", NEW_EDITIONS)
+def test_check_finds_every_crisis_number_in_each_new_language(built, key):
+    language = key.split("/")[1]
+    for rule in ("crisis", "plain.cover", "edition", "web"):
+        problems = [f for f in check_findings(built, rule, languages=(language,))
+                    if f.severity != "info"]
+        assert not problems, problems
+
+
+# --- the web page ----------------------------------------------------------------------------
+
+def test_web_pages_carry_their_language_faces_and_direction(built):
+    chinese = (built / "us/zh-Hans/handout.html").read_text(encoding="utf-8")
+    assert 'font-family: "Noto Sans CJK TC"' in chinese and "data:font/otf;base64," in chinese
+    arabic = (built / "us/ar/handout.html").read_text(encoding="utf-8")
+    assert '<html lang="ar" dir="rtl">' in arabic and 'font-family: "Almarai"' in arabic
+    assert 'dir="ltr">1-800-662-4357' in arabic or '<span dir="ltr">1-800-662-4357' in arabic
+    english = (built / "us/en-US/handout.html").read_text(encoding="utf-8")
+    assert 'dir="rtl"' not in english and BASE_FACE in english
