@@ -303,3 +303,38 @@ def test_web_pages_carry_their_language_faces_and_direction(built):
     assert 'dir="ltr">1-800-662-4357' in arabic or '<span dir="ltr">1-800-662-4357' in arabic
     english = (built / "us/en-US/handout.html").read_text(encoding="utf-8")
     assert 'dir="rtl"' not in english and BASE_FACE in english
+
+
+def fold_guides(path) -> list[list[float]]:
+    """Where the fold guides stand on each side of the sheet, in inches from the left edge:
+    the only ink in the strip 0.05 to 0.27 in below the top."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(path))
+    sides = []
+    for page in pdf:
+        image = page.render(scale=100 / 72).to_pil().convert("L")
+        columns = [x for x in range(image.width)
+                   if any(image.getpixel((x, y)) < 230 for y in range(5, 27))]
+        groups = []
+        for x in columns:
+            if groups and x - groups[-1][-1] <= 2:
+                groups[-1].append(x)
+            else:
+                groups.append([x])
+        sides.append([round(sum(g) / len(g) / 100, 2) for g in groups])
+    return sides
+
+
+@pytest.mark.parametrize("language, outside, inside", [
+    ("en", [3.63, 7.31], [3.69, 7.38]),
+    ("ar", [3.69, 7.38], [3.63, 7.31]),
+])
+def test_fold_guides_stand_on_the_folds_of_the_mirrored_sheet(tmp_path, language, outside, inside):
+    result = run_cli("build", "--region", "us", "--lang", language, "--doc", "brochure",
+                     "--fold-marks", "--jobs", "1", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    key = "us/en-US" if language == "en" else f"us/{language}"
+    found = fold_guides(tmp_path / key / "brochure.pdf")
+    assert found[0] == pytest.approx(outside, abs=0.03)
+    assert found[1] == pytest.approx(inside, abs=0.03)
