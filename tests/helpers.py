@@ -26,7 +26,7 @@ DOCUMENTS = ("brochure", "checklist")
 SAMPLE_EDITIONS = {"us/en-US", "us/es-US", "ca-qc/fr-CA", "gb/en-GB"}
 
 __all__ = ["PROJECT", "CONTENT_DIR", "DOCUMENTS", "SAMPLE_EDITIONS", "run_cli", "statuses",
-           "pdf_text", "normalise", "font_sizes", "struct_elements", "outloud_reports", "load", "strings_in",
+           "pdf_text", "normalise", "holds", "font_sizes", "struct_elements", "outloud_reports", "load", "strings_in",
            "printed_strings", "edit", "line_of", "keep_regions", "editions_of", "each_edition",
            "pdf_paths", "text_rects", "needs_chromium", "chromium", "check_findings"]
 
@@ -65,6 +65,27 @@ def pdf_text(path) -> str:
 def normalise(text: str) -> str:
     # A line may break after a hyphen ("relapse-\nprevention"): join it back.
     return re.sub(r"-\s+", "-", re.sub(r"\s+", " ", text)).strip()
+
+
+RTL_WORD = re.compile(r"[^\W\d_A-Za-z]+")
+LTR_RUN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.\-/()]*[0-9A-Za-z]|[0-9A-Za-z]")
+
+
+def holds(text: str, string: str, language: str = "en") -> bool:
+    """Whether a PDF's text holds a printed string, however the language's lines break and
+    however its text comes back.
+
+    Chinese and Korean lines may break inside a word, so whitespace is left out. Arabic comes
+    back from a PDF in the order it is drawn, left to right across each line: each of its
+    words must be there, and each number or Latin name must read left to right as written."""
+    squash = "".join(text.split())
+    if language.split("-")[0] == "ar":
+        words = set(RTL_WORD.findall(text))
+        return (all(w in words for w in RTL_WORD.findall(string))
+                and all(run in squash for run in LTR_RUN.findall(string)))
+    if language.split("-")[0] in ("zh", "ko"):
+        return "".join(string.split()) in squash
+    return normalise(string) in text
 
 
 def font_sizes(path) -> dict[float, int]:

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from helpers import (DOCUMENTS, SAMPLE_EDITIONS, edit, editions_of, pdf_text, run_cli,
                      statuses, text_rects)
 from iop_handouts.approvals import role_for
+from iop_handouts.languages import text_language
 
 SAFE_POINTS = 0.25 * 72          # office printers lose anything nearer the edge
 DRAFT = {"en": "Draft: not yet reviewed", "es": "Borrador: aún no revisado",
@@ -51,7 +52,7 @@ def test_the_shipped_content_is_honestly_unapproved():
         assert not edition.review.final and edition.review.approved_on is None
         pending = {file.name: file.needs for file in edition.review.pending}
         assert len(pending) == len(edition.files)   # not one file approved
-        language = edition.language.split("-")[0]
+        language = text_language(edition.language)
         if language != "en":
             assert f"brochure.{language}.yaml" in pending
             assert pending[f"brochure.{language}.yaml"] == "translator"
@@ -322,6 +323,8 @@ def test_final_refuses_the_shipped_drafts_naming_who_must_approve(tmp_path):
     assert result.exit_code == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
     assert "Error: brochure.es.yaml: needs a translator's approval [us/es-US]" in errors
-    assert "Error: regions/us.yaml: needs a clinician's approval [us/en-US, us/es-US]" in errors
+    assert ("Error: regions/us.yaml: needs a clinician's approval [us/en-US, us/es-US, "
+            "us/zh-Hans, us/zh-Hant, us/vi, us/ko, us/fil, us/ar]") in errors
+    assert "Error: brochure.zh-Hant.yaml: needs a translator's approval [us/zh-Hant]" in errors
     assert len(errors) == len(set(errors))
     assert not list(tmp_path.rglob("*.pdf"))

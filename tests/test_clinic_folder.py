@@ -103,7 +103,8 @@ def test_a_clinic_in_ontario_gets_the_canadian_lines_in_english_and_french(tmp_p
     ("--phone", "555-0100", "phone: '555-0100' is not a valid phone number for US"),
     ("--brand-color", "2F5D3A", "brand-color: '2F5D3A' is not a colour written #RRGGBB"),
     ("--brand-color", "#FFEE00", "below 4.5:1; choose a darker colour"),
-    ("--lang", "fr", "languages: us has no 'fr' text (it has en-US, es-US)"),
+    ("--lang", "fr", "languages: us has no 'fr' text (it has en-US, es-US, zh-Hans, zh-Hant, "
+                     "vi, ko, fil, ar)"),
     ("--country", "FR", "country: 'FR' has no shipped crisis lines"),
     ("--website", "not a site", "website: 'not a site' is not a web address"),
     ("--intake-email", "intake@", "intake-email:"),
@@ -198,7 +199,8 @@ def test_a_language_the_national_lines_lack_is_named_in_the_clinics_region(texas
     result = run_cli("build", "--content", folder, "--lang", "fr", "--out", tmp_path / "out")
     assert result.exit_code == 2, result.output
     assert (f"regions/{TEXAS_REGION}.yaml, line 8, field 'languages': 'fr-CA' cannot be printed: "
-            "the crisis lines (from content/regions/us.yaml) are worded in en, es only") \
+            "the crisis lines (from content/regions/us.yaml) are worded in en, es, zh-Hans, "
+            "zh-Hant, vi, ko, fil, ar only") \
         in result.output
 
 

@@ -229,8 +229,10 @@ def embedded_fonts(path) -> set[str]:
 def is_shipped(font_name: str) -> bool:
     from fontTools.ttLib import TTFont
 
-    families = {TTFont(path, lazy=True)["name"].getDebugName(1).replace(" ", "-")
-                for path in handout_fonts()}
+    # The typographic family (name 16) where a font has one: Noto Sans CJK's family name
+    # (name 1) carries its weight, "Noto Sans CJK TC Bold".
+    names = [TTFont(path, lazy=True)["name"] for path in handout_fonts()]
+    families = {(n.getDebugName(16) or n.getDebugName(1)).replace(" ", "-") for n in names}
     return any(font_name == family or font_name.startswith(family + "-") for family in families)
 
 

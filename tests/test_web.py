@@ -124,7 +124,7 @@ def test_an_edit_keeps_comments_order_and_quoting_and_changes_the_preview(client
 
 
 def test_an_edit_must_leave_a_language_to_print(client, app):
-    set_up(client)
+    set_up(client, languages=["en-US", "es-US"])
     response = client.post(f"/clinic/{CLINIC}", base_url=LOCAL, data={**SETUP, "languages": []})
     assert response.status_code == 400
     assert errors(response.text)["languages"] == "Fix this: choose at least one language to print"
@@ -258,7 +258,8 @@ def test_review_and_approve_from_the_page(client, app):
 
 @pytest.mark.slow
 def test_build_download_and_email_to_the_outbox(client, app):
-    set_up(client, sender="Cedar Valley Health <handouts@cedar.example.org>")
+    set_up(client, sender="Cedar Valley Health <handouts@cedar.example.org>",
+           languages=["en-US", "es-US"])
     built = client.post(f"/clinic/{CLINIC}/build", base_url=LOCAL, data={})
     assert "4 built" in built.text
     link = re.search(r'href="(/download/[^"]+/en-US/brochure\.pdf)"', built.text)[1]
