@@ -27,7 +27,7 @@ from .schema import (BROCHURE_SECTION_IDS, Brochure, Checklist, Clinic, JargonTe
                      Common, CrisisLine, EmailText, Labels, Region, Strict, Variant,
                      validate)
 from .sources import Source, load_yaml
-from .typography import colon, typeset
+from .typography import colon, full_stop, typeset
 
 TEXT_FILES = {"common": Common, "brochure": Brochure, "checklist": Checklist, "email": EmailText}
 MIN_BRAND_CONTRAST = 4.5
@@ -123,6 +123,11 @@ class Edition:
         """A colon after a label, as the language writes it: French puts a no-break space
         before it. Templates print it wherever they put a colon of their own."""
         return colon(self.language)
+
+    @property
+    def full_stop(self) -> str:
+        """The end of a sentence the templates close ("Open 24/7."): '。' in Chinese."""
+        return full_stop(self.language)
 
     def origin(self, field_path: str) -> str | None:
         """'content/brochure.en.yaml, line 12, field 'summary'' for a printed field (or the
@@ -367,8 +372,12 @@ class ContentSet:
             files.append(clinic_root / clinic.logo.path)
 
         check_lines_speak(region_source, region, language)
-        input_files = {document: tuple(dict.fromkeys(files + text_files[document]))
-                       for document in DOCUMENTS}
+        # Each document prints the edition mark, a hash of every file of the edition: a
+        # change to the checklist's text changes the brochure's mark too, so each document is
+        # made from (and rebuilt for) all of them.
+        every_file = tuple(dict.fromkeys(files + [f for document in DOCUMENTS
+                                                  for f in text_files[document]]))
+        input_files = {document: every_file for document in DOCUMENTS}
         emergency = tuple(
             phones.contact(region_source, ("emergency", "numbers", i), number, labels.call)
             for i, number in enumerate(region.emergency.numbers))

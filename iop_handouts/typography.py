@@ -74,6 +74,11 @@ def colon(language: str) -> str:
     return space_before(":", language) + ":"
 
 
+def full_stop(language: str) -> str:
+    """A sentence's full stop: the ideographic '。' in Chinese, '.' otherwise."""
+    return "。" if language.split("-")[0].lower() == "zh" else "."
+
+
 def typeset(text: str, language: str) -> str:
     """`text` with the language's quotes, apostrophes and spaces (see the module's notes)."""
     rules = language_rules(language)

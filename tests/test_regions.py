@@ -340,3 +340,18 @@ def test_an_unchanged_full_build_answers_from_the_manifest(content, tmp_path):
         "extends: nz\nid: nz-akl\nname: Auckland\n", encoding="utf-8")
     added = statuses(run_cli(*args).output)
     assert added["nz-akl/en-NZ/brochure.pdf"] == "built" and added["nz/en-NZ/brochure.pdf"] == "up to date"
+
+
+def test_a_change_to_the_checklist_rebuilds_the_brochure_whose_mark_it_changes(content, tmp_path):
+    """Every page carries the edition mark, a hash of all the edition's files: after the
+    checklist's text changes, a brochure left as it was would carry a stale mark."""
+    args = ("build", "--region", "us", "--lang", "en", "--jobs", "1", "--content", content,
+            "--out", tmp_path)
+    assert run_cli(*args).exit_code == 0
+    edit(content / "checklist.en.yaml", 'closing: "', 'closing: "Ask questions. ')
+    again = run_cli(*args)
+    assert statuses(again.output) == {"us/en-US/brochure.pdf": "built",
+                                      "us/en-US/checklist.pdf": "built"}
+    mark = ContentSet(content).edition("us", "en").mark
+    for document in DOCUMENTS:
+        assert mark in pdf_text(tmp_path / "us/en-US" / f"{document}.pdf")
