@@ -37,7 +37,7 @@ SHORT_SECTION_WORDS = 150
 # language with no list here is not measured on these (Chinese and Korean leave "you" out and
 # put the verb last): the check says so instead of guessing.
 READER_WORDS = {"en": {"you", "your"}, "es": {"usted", "su", "sus", "le"},
-                "fr": {"vous", "votre", "vos"}, "vi": {"bạn"},
+                "fr": {"vous", "votre", "vos"}, "vi": {"bạn", "quý"},
                 "fil": {"ka", "mo", "kayo", "ninyo", "inyong", "iyong", "iyo", "ikaw"},
                 "ar": {"أنت", "لك", "إليك", "عليك", "منك", "بك"}}
 ACTION_VERBS = {
