@@ -13,12 +13,19 @@ place in the PDF's tags.
 """
 
 import re
+import unicodedata
 from html import escape, unescape
 
-# A run starts with a letter or digit (or the bracket or plus before one) and ends with one
-# (or a closing bracket); inside it, the marks numbers, addresses and names are made of.
-LTR_RUN = re.compile(r"[(+]?[A-Za-z0-9][A-Za-z0-9 .,:/@+&'’()\-–]*[A-Za-z0-9)]"
-                     r"|[(+]?[A-Za-z0-9]")
+# Bidi classes (Unicode's) a left-to-right run is made of: it starts and ends with a strong
+# left-to-right letter or a digit (European or Arabic-Indic), and takes in what joins them in
+# names, numbers and addresses: separators, spaces, punctuation, symbols ("#200", "4½",
+# "intake_ar@", "3.5%"), marks on letters. A right-to-left letter ends it.
+RUN_ENDS = frozenset({"L", "EN", "AN"})
+RUN_INSIDE = RUN_ENDS | {"ES", "ET", "CS", "WS", "ON", "NSM", "BN"}
+# Before its first letter or digit: an opening bracket, a plus, a number sign, a currency sign.
+# After its last: a closing bracket, a percent or currency sign.
+LEADING = frozenset("([{+#$€£")
+TRAILING = frozenset(")]}%$€£°")
 # Elements whose text is not laid out as running text (or may not hold elements).
 SKIPPED = ("title", "style", "script", "textarea", "svg")
 TAG = re.compile(r"(<[^>]*>)")
@@ -53,8 +60,35 @@ def isolate_ltr_runs(html: str) -> str:
 INLINE_OPENING = re.compile(r"<(a|span|b|strong|em)(\s[^>]*)?>\Z")
 
 
+def ltr_runs(text: str):
+    """(start, end) of each left-to-right run in `text`."""
+    # Arabic punctuation (the comma ، is a "common separator" to Unicode) parts two runs: a
+    # list "988، 911" reads from the right, item by item.
+    kinds = ["AL" if "\u0600" <= c <= "\u06ff" and unicodedata.bidirectional(c) != "AN"
+             else unicodedata.bidirectional(c) for c in text]
+    index = 0
+    while index < len(text):
+        if kinds[index] not in RUN_ENDS:
+            index += 1
+            continue
+        start = index
+        while start > 0 and text[start - 1] in LEADING:
+            start -= 1
+        last = index
+        while index < len(text) and kinds[index] in RUN_INSIDE:
+            if kinds[index] in RUN_ENDS:
+                last = index
+            index += 1
+        end = last + 1
+        while end < len(text) and text[end] in TRAILING:
+            end += 1
+        yield start, end
+        index = max(index, end)
+
+
 def _whole_run(escaped_text: str) -> bool:
-    return LTR_RUN.fullmatch(unescape(escaped_text)) is not None
+    text = unescape(escaped_text).strip()
+    return bool(text) and [(0, len(text))] == list(ltr_runs(text))
 
 
 def _own_inline_element(opening: str, closing: str) -> bool:
@@ -66,16 +100,28 @@ def _own_inline_element(opening: str, closing: str) -> bool:
 
 def _isolated(escaped_text: str) -> str:
     text = unescape(escaped_text)
-    # Trailing spaces stay outside the span, between the words they part.
     pieces, last = [], 0
-    for match in LTR_RUN.finditer(text):
-        run = match.group().rstrip(" ")
+    for start, end in ltr_runs(text):
+        run = text[start:end]
         if run.isalnum():
-            # One word or one number ("IOP", "988") keeps its own order: only marks between
-            # digits or words ("1-800", "24/7", "988 Lifeline") are reordered.
+            # One word or one number ("IOP", "São", "988") keeps its own order: only what
+            # stands between letters or digits ("1-800", "24/7", "988 Lifeline") is reordered.
             continue
-        pieces.append(escape(text[last:match.start()], quote=False))
+        pieces.append(escape(text[last:start], quote=False))
         pieces.append(f'<span dir="ltr">{escape(run, quote=False)}</span>')
-        last = match.start() + len(run)
+        last = end
     pieces.append(escape(text[last:], quote=False))
     return "".join(pieces)
+
+
+def isolate_ltr_text(text: str) -> str:
+    """Plain text (an email's text part) with each left-to-right run between the Unicode
+    isolates LRI and PDI, which do for plain text what dir="ltr" does for HTML. The generator
+    adds them; content may not hold them (sources.py)."""
+    pieces, last = [], 0
+    for start, end in ltr_runs(text):
+        if text[start:end].isalnum():
+            continue
+        pieces += [text[last:start], "\u2066", text[start:end], "\u2069"]
+        last = end
+    return "".join(pieces + [text[last:]])

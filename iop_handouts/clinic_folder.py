@@ -258,10 +258,17 @@ def _check_state(answers: ClinicAnswers) -> None:
 
 def _check_languages(answers: ClinicAnswers, base_region: str, regions: dict) -> tuple:
     available = regions[base_region]["languages"]
-    # "es" stands for the region's Spanish ("es-US"); a full tag must be one it prints.
-    languages = tuple(dict.fromkeys(      # "en, en-US" is one language
-        next((tag for tag in available if matches(tag, (wanted,))), wanted)
-        for wanted in answers.languages or available))
+    # "es" stands for the region's Spanish ("es-US"); a full tag must be one it prints; "zh"
+    # is Simplified or Traditional Chinese, so it must be named.
+    chosen = []
+    for wanted in answers.languages or available:
+        candidates = [tag for tag in available if matches(tag, (wanted,))]
+        if wanted not in available and len(candidates) > 1:
+            raise InitError("languages", f"'{wanted}' is more than one of {base_region}'s "
+                                         f"languages ({', '.join(candidates)}); name the one "
+                                         f"to print")
+        chosen.append(wanted if wanted in available or not candidates else candidates[0])
+    languages = tuple(dict.fromkeys(chosen))      # "en, en-US" is one language
     missing = [language for language in languages if language not in available]
     if missing:
         raise InitError("languages", f"{base_region} has no '{missing[0]}' text (it has "

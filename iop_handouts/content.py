@@ -293,7 +293,7 @@ class ContentSet:
             raise region_source.error(("languages",), f"names '{tag}' but there is no "
                                                       f"languages/{tag}.yaml (what {tag} spells "
                                                       f"or words differently); add one, or "
-                                                      f"print '{base_language(tag)}'")
+                                                      f"print '{text_language(tag)}'")
         source = self._file(path)
         variant = validate(source, Variant)
         for name in variant.content:

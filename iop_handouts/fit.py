@@ -205,7 +205,10 @@ def check_bounds(rendered, where) -> None:
             tolerance = SAFE_TOLERANCE_PX
             problem, needed = None, None
             fix = "shorten it, or break a long word or address"
-            if x0 >= right:
+            # Text with no room left is laid out past the page's far edge: the right one, or
+            # in right-to-left text (whose columns fill leftwards) the left one.
+            past_the_end = x0 >= right or (box.style["direction"] == "rtl" and x1 <= left)
+            if past_the_end:
                 problem = "has no room: the columns are full from here on (the rest runs off "
                 problem += "the page)"
                 fix = "shorten the text before it or here"

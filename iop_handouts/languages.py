@@ -43,12 +43,20 @@ def base_language(tag: str) -> str:
     return tag.split("-", 1)[0]
 
 
+# Languages whose handout text is written once per script: Simplified and Traditional Chinese
+# are two texts (brochure.zh-Hans.yaml, brochure.zh-Hant.yaml), not one text with a few words
+# spelled differently.
+WRITTEN_PER_SCRIPT = frozenset({"zh"})
+
+
 def text_language(tag: str) -> str:
     """The language the handout text files are named by: the language ('en-GB' -> 'en'),
-    with its script where the tag names one ('zh-Hant' -> 'zh-Hant'): Simplified and
-    Traditional Chinese are written apart (brochure.zh-Hans.yaml, brochure.zh-Hant.yaml),
-    not as one text with a few words spelled differently."""
-    script = langcodes.Language.get(tag).script
+    with its script where the tag names one ('zh-Hant' -> 'zh-Hant') or, for a language
+    written per script, the script its readers use ('zh-TW' -> 'zh-Hant', 'zh' -> 'zh-Hans')."""
+    language = langcodes.Language.get(tag)
+    script = language.script
+    if not script and base_language(tag) in WRITTEN_PER_SCRIPT:
+        script = language.maximize().script
     return f"{base_language(tag)}-{script}" if script else base_language(tag)
 
 
@@ -59,10 +67,12 @@ def has_variant_file(tag: str) -> bool:
 
 
 def in_language(texts: dict, tag: str):
-    """Text given per language: the variety's own ('en-GB'), else the language's ('en')."""
-    if tag in texts:
-        return texts[tag]
-    return texts.get(base_language(tag))
+    """Text given per language: the variety's own ('en-GB', 'zh-Hant-TW'), else its text
+    language's ('zh-Hant'), else the language's ('en')."""
+    for key in (tag, text_language(tag), base_language(tag)):
+        if key in texts:
+            return texts[key]
+    return None
 
 
 

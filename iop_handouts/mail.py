@@ -31,6 +31,7 @@ from .documents import DOCUMENTS
 from .clinic_folder import open_content
 from .errors import HandoutError
 from .paths import CONTENT_DIR, DEFAULT_OUTPUT_DIR, TEMPLATES_DIR, display_path
+from .bidi import isolate_ltr_runs, isolate_ltr_text
 from .render import template_environment
 
 PASSWORD_ENVIRONMENT_VARIABLE = "IOP_SMTP_PASSWORD"
@@ -255,9 +256,14 @@ class MessageMaker:
         message["Subject"] = text.subject
         message["Date"] = formatdate(localtime=True)
         message["Message-ID"] = make_msgid(domain=sender.domain or "localhost")
-        message.set_content(self.environment.get_template("email.txt").render(context))
-        message.add_alternative(self.environment.get_template("email.html").render(context),
-                                subtype="html")
+        text_body = self.environment.get_template("email.txt").render(context)
+        html_body = self.environment.get_template("email.html").render(context)
+        if edition.direction == "rtl":
+            # Numbers and Latin names in right-to-left text kept left to right (bidi.py):
+            # "1-800-662-4357", never "4357-662-800-1".
+            text_body, html_body = isolate_ltr_text(text_body), isolate_ltr_runs(html_body)
+        message.set_content(text_body)
+        message.add_alternative(html_body, subtype="html")
         for attachment in attachments:
             message.add_attachment(attachment.data, maintype="application", subtype="pdf",
                                    filename=attachment.filename)

@@ -572,6 +572,7 @@ def template_environment(templates_dir: Path) -> jinja2.Environment:
     environment.filters["url_link"] = url_link
     environment.filters["call_and_text"] = call_and_text
     environment.filters["css_string"] = css_string
+    environment.filters["in_direction_of"] = in_direction_of
     return environment
 
 
@@ -803,6 +804,16 @@ def _only_imported(ast, name) -> bool:
     includes = [node for node in ast.find_all(jinja2.nodes.Include)
                 if isinstance(node.template, jinja2.nodes.Const) and node.template.value == name]
     return not includes
+
+
+def in_direction_of(html, edition):
+    """A piece of HTML in `edition`'s words, made ready for a page in another language (the
+    catalog): its numbers and Latin names kept left to right when the edition's language
+    runs right to left (bidi.py)."""
+    import markupsafe
+    if edition.direction != "rtl":
+        return html
+    return markupsafe.Markup(isolate_ltr_runs(str(html)))
 
 
 def import_weasyprint():

@@ -89,19 +89,26 @@ class Labels(Strict):
         wanted = {"press_option": {"number", "option"},
                   "text_keyword": {"keyword"},
                   "approved_on": {"date"}}[info.field_name]
-        try:
-            fields = [(name, spec, conversion) for _, name, spec, conversion
-                      in Formatter().parse(value) if name is not None]
-        except ValueError:
-            fields = None   # an unpaired brace
-        # Names only, each once: a format code ("{number:.2}") or conversion would change the
-        # number as printed, which check compares with nothing but itself.
-        found = {name for name, _, _ in fields} if fields else None
-        if fields is None or len(fields) != len(found) or found != wanted or any(
-                spec or conversion for _, spec, conversion in fields):
-            raise ValueError("must contain " + " and ".join(f"{{{name}}}" for name in sorted(wanted))
-                             + " once each, nothing inside the braces, and no other braces")
-        return value
+        return placeholders_only(value, wanted)
+
+
+def placeholders_only(value: str, wanted: set[str]) -> str:
+    """`value` if it holds each {name} of `wanted` once, with nothing inside the braces and
+    no other braces (an unpaired one would stop str.format with a traceback)."""
+    try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion
+                  in Formatter().parse(value) if name is not None]
+    except ValueError:
+        fields = None   # an unpaired brace
+    # Names only, each once: a format code ("{number:.2}") or conversion would change the
+    # number as printed, which check compares with nothing but itself; an attribute
+    # ("{name.__class__}") would print what the code holds.
+    found = {name for name, _, _ in fields} if fields else None
+    if fields is None or len(fields) != len(found) or found != wanted or any(
+            spec or conversion for _, spec, conversion in fields):
+        raise ValueError("must contain " + " and ".join(f"{{{name}}}" for name in sorted(wanted))
+                         + " once each, nothing inside the braces, and no other braces")
+    return value
 
 
 class JargonTerm(Strict):
@@ -219,11 +226,16 @@ class EmailText(Strict):
     """The words of the email that carries the handouts."""
     review: Review
     subject: Text
-    greeting: Annotated[str, StringConstraints(pattern=r"\{name\}")]
+    greeting: Text
     greeting_no_name: Text
     intro: Text
     attachments_heading: Text
     closing: Text
+
+    @field_validator("greeting")
+    @classmethod
+    def _names_the_recipient(cls, value: str) -> str:
+        return placeholders_only(value, {"name"})
 
 
 # A word (or a few, joined by spaces or hyphens: "one-on-one") in a variety's spelling list:

@@ -29,10 +29,11 @@ MAX_EXPANDED_NODES = 50_000
 # C0 and C1 controls (tab and newline aside), the soft hyphen (pasted from a word processor;
 # the stylesheets hyphenate by themselves, and in a number or beside one it made the crisis
 # box fail to fit), zero-width and direction marks, the line and paragraph separators (a line
-# break no one sees, even inside a number), bidi embeddings, overrides and isolates, and the
-# byte-order mark.
-INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u200b-\u200f\u2028-\u202e"
-                       "\u2066-\u2069\ufeff]")
+# break no one sees, even inside a number), bidi embeddings, overrides and isolates, the
+# Arabic letter mark, the word joiner and invisible operators, the Hangul fillers (blank
+# letters), and the byte-order mark.
+INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u115f\u1160\u200b-\u200f"
+                       "\u2028-\u202e\u2060-\u2064\u2066-\u2069\u3164\ufeff\uffa0]")
 # What a one-line value (a name, an answer) may not hold: line breaks and tabs, and the
 # noncharacters a YAML file may not contain at all (U+FFFE, U+FFFF, U+FDD0-U+FDEF).
 NOT_ONE_LINE = re.compile("[\t\n\r\ufdd0-\ufdef\ufffe\uffff]")
@@ -150,7 +151,8 @@ def load_yaml(path: Path) -> Source:
         origins: dict[Location, Origin] = {}
         _map_lines(path, node, (), origins)
         _check_comment_for_value(path, text, node)
-        data = loader.construct_document(node)
+        # Composed again once parsed: an escape ("e\\u0301") decomposes what NFC composed.
+        data = _composed(loader.construct_document(node))
         if hidden_error:
             raise hidden_error
     except yaml.MarkedYAMLError as exc:
@@ -164,6 +166,17 @@ def load_yaml(path: Path) -> Source:
     finally:
         loader.dispose()
     return Source(path, data, origins)
+
+
+def _composed(value):
+    """Every string in parsed YAML in composed form (NFC)."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {key: _composed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_composed(item) for item in value]
+    return value
 
 
 def _syntax_error(path: Path, text: str, exc: yaml.MarkedYAMLError) -> ContentError:

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from helpers import (CONTENT_DIR, DOCUMENTS, check_findings, edit, line_of, outloud_reports,
                      pdf_text, printed_strings, run_cli)
-from iop_handouts.bidi import isolate_ltr_runs
+from iop_handouts.bidi import isolate_ltr_runs, isolate_ltr_text
 from iop_handouts.content import ContentSet
 from iop_handouts.scripts import BASE_FACE, writing
 
@@ -255,10 +255,32 @@ def test_numbers_and_latin_names_in_arabic_text_are_kept_left_to_right():
     assert '<span dir="ltr">1-800-662-4357</span>' in out
     assert '<a href="tel:988" dir="ltr">(202) 555-0147</a>' in out
     # One word or one number keeps its order by itself; escapes stay escapes.
-    assert "برنامج IOP و 988 &lt;<span dir=\"ltr\">b</span>&gt;" not in out
-    assert "برنامج IOP و 988 &lt;b&gt; " in out
-    assert '<span dir="ltr">Suicide &amp; Crisis</span>' in out
+    assert "برنامج IOP و " in out
+    assert '<span dir="ltr">988 &lt;b&gt; Suicide &amp; Crisis</span>' in out
     assert out.endswith("<title>1-800</title><style>p{}</style>")
+
+
+@pytest.mark.parametrize("text, run", [
+    ("عيادة Clínica São João de Deus هنا", "Clínica São João de Deus"),
+    ("العنوان Suite #200, 100 Main St هنا", "Suite #200, 100 Main St"),
+    ("وحدة Unit 4½ — 1234 N. 5th St. هنا", "Unit 4½ — 1234 N. 5th St"),
+    ("الموقع network.example.org/ar/intake هنا", "network.example.org/ar/intake"),
+    ("البريد intake_ar@network.example.org هنا", "intake_ar@network.example.org"),
+    ("الرقم ١-٨٠٠-٦٦٢-٤٣٥٧ هنا", "١-٨٠٠-٦٦٢-٤٣٥٧"),
+    ("نسبة 3.5% فقط", "3.5%"),
+])
+def test_any_latin_text_or_number_in_arabic_stays_whole(text, run):
+    assert f'<span dir="ltr">{run}</span>' in isolate_ltr_runs(f"<p>{text}</p>")
+
+
+def test_a_list_in_arabic_keeps_its_items_in_reading_order():
+    # Arabic punctuation parts two numbers: each keeps its place, read from the right.
+    assert isolate_ltr_runs("<p>اتصل 988، 911 الآن</p>") == "<p>اتصل 988، 911 الآن</p>"
+
+
+def test_plain_text_in_arabic_gets_unicode_isolates():
+    assert isolate_ltr_text("اتصل 1-800-662-4357 الآن") == \
+        "اتصل \u20661-800-662-4357\u2069 الآن"
 
 
 @given(st.text(alphabet=st.sampled_from(list("اب ت 0123456789-()./ABCxyz&<>\"'")), max_size=60))
@@ -341,3 +363,87 @@ def test_fold_guides_stand_on_the_folds_of_the_mirrored_sheet(tmp_path, language
     found = fold_guides(tmp_path / key / "brochure.pdf")
     assert found[0] == pytest.approx(outside, abs=0.03)
     assert found[1] == pytest.approx(inside, abs=0.03)
+
+
+# --- hostile and careless input in the new languages --------------------------------------------
+
+def test_the_arabic_email_keeps_its_numbers_left_to_right(tmp_path):
+    import email
+    import email.policy
+
+    result = run_cli("email", "--out", tmp_path, "--to", "Sara <sara@example.org>",
+                     "--region", "us", "--lang", "ar")
+    assert result.exit_code == 0, result.output
+    [eml] = (tmp_path / "outbox").glob("*.eml")
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    plain = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "\u20661-800-662-4357\u2069" in plain        # between Unicode isolates
+    assert re.search(r'dir="ltr">1-800-662-4357<', html)
+    assert '<html lang="ar" dir="rtl">' in html
+
+
+def test_the_catalog_shows_an_arabic_crisis_box_right_to_left(tmp_path):
+    result = run_cli("build", "--region", "us", "--lang", "ar", "--doc", "checklist",
+                     "--jobs", "1", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    catalog = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert '<div lang="ar" dir="rtl">' in catalog
+    assert re.search(r'dir="ltr">1-800-662-4357<', catalog)
+
+
+def test_escaped_decomposed_letters_are_composed_too(content, tmp_path):
+    # YAML's "\u0300" escape makes a combining accent after the file was composed (NFC).
+    source = (content / "brochure.vi.yaml").read_text(encoding="utf-8")
+    title = re.search(r'^title: "(.*)"$', source, re.M).group(1)
+    escaped = unicodedata.normalize("NFD", title).encode("ascii", "backslashreplace").decode()
+    (content / "brochure.vi.yaml").write_text(source.replace(f'title: "{title}"',
+                                                             f'title: "{escaped}"'),
+                                              encoding="utf-8")
+    assert ContentSet(content).edition("us", "vi").brochure.title == title
+
+
+@pytest.mark.parametrize("character", ["\u061c", "\u3164"])
+def test_an_arabic_letter_mark_or_a_blank_hangul_letter_is_refused(content, tmp_path, character):
+    edit(content / "brochure.ar.yaml", 'title: "', 'title: "' + character)
+    result = run_cli("build", "--region", "us", "--lang", "ar", "--content", content,
+                     "--out", tmp_path)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert f"U+{ord(character):04X}" in result.output and "brochure.ar.yaml, line" in result.output
+
+
+@pytest.mark.parametrize("greeting", ["مرحبًا {name}}،", "Hello {name.__class__},", "Hi {nom}"])
+def test_an_email_greeting_with_a_stray_brace_is_one_line(content, tmp_path, greeting):
+    source = (content / "email.ar.yaml").read_text(encoding="utf-8")
+    source = re.sub(r'^greeting: ".*"$', f'greeting: "{greeting}"', source, flags=re.M)
+    (content / "email.ar.yaml").write_text(source, encoding="utf-8")
+    result = run_cli("email", "--content", content, "--out", tmp_path, "--to",
+                     "Sara <sara@example.org>", "--region", "us", "--lang", "ar", "--dry-run")
+    assert "Traceback" not in result.output
+    assert "email.ar.yaml, line" in result.output and "field 'greeting'" in result.output
+
+
+def test_a_chinese_tag_without_a_script_is_pointed_to_the_one_to_print(content, tmp_path):
+    edit(content / "regions/us.yaml", "languages: [en-US, es-US, zh-Hans,",
+         "languages: [en-US, es-US, zh-TW, zh-Hans,")
+    result = run_cli("build", "--region", "us", "--lang", "zh-TW", "--content", content,
+                     "--out", tmp_path)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "no languages/zh-TW.yaml" in result.output and "print 'zh-Hant'" in result.output
+
+
+def test_init_asks_which_chinese_to_print(tmp_path):
+    result = run_cli("init", tmp_path / "clinic", "--name", "Golden Gate Care", "--address",
+                     "1 Main St", "--address", "San Francisco, CA 94105", "--phone",
+                     "(415) 555-0100", "--country", "US", "--state", "CA", "--lang", "zh")
+    assert result.exit_code == 2, result.output
+    assert "'zh' is more than one of us's languages (zh-Hans, zh-Hant)" in result.output
+
+
+def test_arabic_text_with_no_room_names_where_it_runs_out(content, tmp_path):
+    edit(content / "brochure.ar.yaml", 'answer: "', 'answer: "' + "نص إضافي طويل جدا. " * 90)
+    result = run_cli("build", "--region", "us", "--lang", "ar", "--doc", "brochure",
+                     "--content", content, "--out", tmp_path)
+    assert result.exit_code != 0
+    assert "has no room: the columns are full from here on" in result.output
+    assert "brochure.ar.yaml, line" in result.output
