@@ -25,6 +25,8 @@ from .documents import DOCUMENTS, LARGE_PRINT_SUFFIX
 from .errors import FitError, RenderError
 from .fit import check_bounds, check_fits, panel_boxes, whole_on_first_page
 from .fonts import only_shipped_fonts
+from .languages import base_language
+from .linebreaks import keep_korean_words_whole
 from .logos import print_ready
 from .phones import call_and_text
 from .paths import CONTENT_DIR, STYLES_DIR, TEMPLATES_DIR, display_path
@@ -139,6 +141,8 @@ class Renderer:
             )
         except jinja2.TemplateError as exc:
             raise RenderError(f"templates/{template_name}: {exc}") from None
+        if base_language(edition.language) == "ko":
+            html = keep_korean_words_whole(html)
         return isolate_ltr_runs(html) if edition.direction == "rtl" else html
 
     def check_includes_crisis(self, template_name: str) -> None:

@@ -447,3 +447,24 @@ def test_arabic_text_with_no_room_names_where_it_runs_out(content, tmp_path):
     assert result.exit_code != 0
     assert "has no room: the columns are full from here on" in result.output
     assert "brochure.ar.yaml, line" in result.output
+
+
+def test_korean_lines_end_between_words(built):
+    """Not between two syllables of a word ("전화하 / 세요"), as Unicode's default would: each
+    printed string is found in the PDF's lines with a line break only where it has a space,
+    or beside a character that is not a Hangul syllable."""
+    e = edition("us/ko")
+    hangul = re.compile(r"[\uac00-\ud7a3]")
+    for document in DOCUMENTS:
+        text = "\n".join(page.extract_text() for page in
+                         PdfReader(built / f"us/ko/{document}.pdf").pages)
+        for string in document_strings(e, document):
+            pattern = ""
+            for before, after in zip(string, string[1:] + " "):
+                if before.isspace():
+                    pattern += r"\s*"
+                else:
+                    pattern += re.escape(before)
+                    if not (hangul.match(before) and hangul.match(after)):
+                        pattern += r"\s*"
+            assert re.search(pattern, text), string
