@@ -13,6 +13,7 @@ write each PDF safely, skipping what is already up to date.
 
 import os
 import signal
+from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +57,7 @@ class Job:
 @dataclass
 class JobResult:
     job: Job
-    status: str                      # "built", "up to date" or "failed"
+    status: str                      # "built", "up to date", "failed" or "held back"
     path: Path | None = None
     size: int = 0
     pages: int = 0
@@ -172,19 +173,38 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
     check_writable([manifest.path, *targets,
                     *(target.with_suffix(".html") for target in targets if write_html)])
     failed = False
+    # An edition's documents carry one edition mark, a hash of all its files: they are
+    # written together once all of them rendered, or not at all (the ones that rendered are
+    # "held back"), so a failed build never leaves an edition half old, half new.
+    waiting = Counter(job.edition.key for job, _, _ in pending)
+    rendered_so_far: dict[str, list] = {}
+    failed_editions: set[str] = set()
 
-    def finish(job, inputs, files, rendered) -> JobResult:
-        nonlocal failed
+    def write(job, inputs, files, rendered) -> JobResult:
         pdf, pages, extra = rendered
-        if pdf is None:
-            failed = True
-            return JobResult(job, "failed", error=extra)
         target = output_dir / job.relative_path
         write_output(target, pdf)
         if extra is not None:
             write_output(target.with_suffix(".html"), extra.encode("utf-8"))
         manifest.record(job.relative_path, inputs, pdf, pages, files, job.options_key)
         return JobResult(job, "built", target, len(pdf), pages)
+
+    def finish(job, inputs, files, rendered) -> list[JobResult]:
+        nonlocal failed
+        key = job.edition.key
+        waiting[key] -= 1
+        results = []
+        if rendered[0] is None:
+            failed = True
+            failed_editions.add(key)
+            results.append(JobResult(job, "failed", error=rendered[2]))
+        else:
+            rendered_so_far.setdefault(key, []).append((job, inputs, files, rendered))
+        if waiting[key] == 0:
+            for done in rendered_so_far.pop(key, []):
+                results.append(JobResult(done[0], "held back") if key in failed_editions
+                               else write(*done))
+        return results
 
     own_pool = None
     if pool is None and len(pending) > 1 and (jobs or os.cpu_count() or 1) > 1:
@@ -193,7 +213,7 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
     try:
         if pool is None:
             for job, inputs, files in pending:
-                yield finish(job, inputs, files, _render(job, write_html, renderer))
+                yield from finish(job, inputs, files, _render(job, write_html, renderer))
         else:
             from concurrent.futures import FIRST_COMPLETED, wait
             try:
@@ -203,7 +223,7 @@ def run(build_plan: BuildPlan, output_dir: Path = DEFAULT_OUTPUT_DIR, jobs: int 
                 while remaining:
                     done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
                     for future in done:
-                        yield finish(*futures[future], future.result())
+                        yield from finish(*futures[future], future.result())
             except BaseException:
                 # Ctrl-C, a closed consumer or a failed write: drop queued jobs, let running
                 # ones end quietly.

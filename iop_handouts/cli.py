@@ -235,8 +235,10 @@ def run_build(request, quiet_up_to_date: bool = False) -> int:
         failed = len(summary.failures) + len(summary.content_failures)
         web = f"; {len(summary.web_pages)} web page{'s' if len(summary.web_pages) != 1 else ''} " \
               f"({WEB_EDITION_NAME}) updated" if summary.web_pages else ""
+        held = summary.count("held back")
+        held = f", {held} held back" if held else ""
         click.echo(f"{summary.count('built')} built, {summary.count('up to date')} up to date, "
-                   f"{failed} failed in {summary.seconds:.1f} s{web}.")
+                   f"{failed} failed{held} in {summary.seconds:.1f} s{web}.")
     return summary.exit_code
 
 
@@ -263,6 +265,9 @@ class Progress:
             self.bar.update(1, result)
         elif result.status == "failed":
             click.echo(f"failed     {result.job.relative_path}")
+        elif result.status == "held back":
+            click.echo(f"held back  {result.job.relative_path} (another document of its "
+                       f"edition failed; they carry one edition mark)")
         elif result.status == "built" or not self.quiet_up_to_date:
             click.echo(f"{result.status:<10} {result.job.relative_path} "
                        f"({result.size // 1024} KB, {result.pages} "

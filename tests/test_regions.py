@@ -355,3 +355,21 @@ def test_a_change_to_the_checklist_rebuilds_the_brochure_whose_mark_it_changes(c
     mark = ContentSet(content).edition("us", "en").mark
     for document in DOCUMENTS:
         assert mark in pdf_text(tmp_path / "us/en-US" / f"{document}.pdf")
+
+
+def test_a_failed_document_holds_back_the_rest_of_its_edition(content, tmp_path):
+    """The brochure and checklist carry one edition mark: when the brochure cannot be made,
+    the checklist made from the same files is not written either."""
+    args = ("build", "--region", "us", "--lang", "en", "--jobs", "1", "--content", content,
+            "--out", tmp_path)
+    assert run_cli(*args).exit_code == 0
+    before = {p: p.read_bytes() for p in (tmp_path / "us/en-US").glob("*.pdf")}
+    edit(content / "checklist.en.yaml", 'closing: "', 'closing: "Ask questions. ')
+    edit(content / "brochure.en.yaml", '    items:\n',
+         '    items:\n' + '      - "A sentence here only to make the list far too long."\n' * 40)
+    result = run_cli(*args)
+    assert result.exit_code == 1
+    assert statuses(result.output) == {"us/en-US/brochure.pdf": "failed"}
+    assert "held back  us/en-US/checklist.pdf" in result.output
+    assert "0 built, 0 up to date, 1 failed, 1 held back" in result.output
+    assert {p: p.read_bytes() for p in (tmp_path / "us/en-US").glob("*.pdf")} == before
