@@ -23,19 +23,21 @@ def serve_app(folder: Path, host: str | None, port: int, open_browser: bool = Tr
     app = create_app(folder, token=token, loopback_only=host is None, previewer=previewer)
     server = create_server(app, host=listen, port=port, threads=4, ident="iop-handouts")
     port = server.effective_port
-    if token:
-        name = socket.gethostname() if listen in ("0.0.0.0", "::") else listen
-        url = f"http://{name}:{port}/?token={token}"
-        say(f"Staff web app for {folder}: open {url}")
-        say("Anyone with this address can use the app: share it only with clinic staff. "
-            "It works over plain HTTP, so use it on the clinic's own network only.")
-    else:
-        url = f"http://{LOOPBACK}:{port}/"
-        say(f"Staff web app for {folder}: {url} (this computer only)")
-    say("Stop it with Ctrl-C.")
-    if open_browser:
-        threading.Timer(0.5, webbrowser.open, (url,)).start()
+    # Ctrl-C from the moment the address is printed stops the app quietly (exit 0), even
+    # before the server has started to wait for requests.
     try:
+        if token:
+            name = socket.gethostname() if listen in ("0.0.0.0", "::") else listen
+            url = f"http://{name}:{port}/?token={token}"
+            say(f"Staff web app for {folder}: open {url}")
+            say("Anyone with this address can use the app: share it only with clinic staff. "
+                "It works over plain HTTP, so use it on the clinic's own network only.")
+        else:
+            url = f"http://{LOOPBACK}:{port}/"
+            say(f"Staff web app for {folder}: {url} (this computer only)")
+        say("Stop it with Ctrl-C.")
+        if open_browser:
+            threading.Timer(0.5, webbrowser.open, (url,)).start()
         server.run()
     except KeyboardInterrupt:
         pass
