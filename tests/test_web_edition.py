@@ -137,14 +137,18 @@ def test_the_catalog_links_each_page(built):
 
 @pytest.mark.slow
 @needs_chromium
-@pytest.mark.parametrize("key", ["us-or/es-US", "ca-qc/fr-CA"])
+@pytest.mark.parametrize("key", ["us-or/es-US", "ca-qc/fr-CA", "us/ar", "us/zh-Hant", "us/ko"])
 def test_in_a_browser_on_a_phone(built, tmp_path, key):
     """Opened from disk in chromium at 390 x 844 (a phone): axe-core's WCAG 2.2 A/AA rules
-    find nothing, the page is no wider than the screen, the shipped font is the one in use,
-    and the browser fetched nothing but the page."""
+    find nothing, the page is no wider than the screen, the language's own face is the one in
+    use (Arabic right to left), and the browser fetched nothing but the page."""
     from selenium_axe_python import Axe
 
     from helpers import chromium
+    from iop_handouts.scripts import writing
+
+    language = key.split("/")[1]
+    face = writing(language).faces[0]
 
     driver = chromium(tmp_path / "profile", window="390,844")
     try:
@@ -159,8 +163,11 @@ def test_in_a_browser_on_a_phone(built, tmp_path, key):
         assert driver.execute_script(
             "return document.documentElement.scrollWidth <= window.innerWidth")
         assert driver.execute_script(
-            "return document.fonts.check('20px \"Atkinson Hyperlegible\"') && "
-            "[...document.fonts].some(f => f.status === 'loaded')")
+            f"return document.fonts.check('20px \"{face}\"') && "
+            f"[...document.fonts].some(f => f.family.includes('{face}') && f.status === 'loaded')")
+        assert driver.execute_script(
+            "return getComputedStyle(document.documentElement).direction") == \
+            writing(language).direction
         fetched = driver.execute_script(
             "return performance.getEntriesByType('resource').map(e => e.name)"
             ".filter(n => !n.startsWith('data:'))")
