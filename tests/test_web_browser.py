@@ -79,6 +79,7 @@ def type_keys(driver, text: str) -> None:
 
 
 def test_set_up_edit_preview_download_and_email_in_a_browser(server, browser, tmp_path):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.wait import WebDriverWait
@@ -109,7 +110,8 @@ def test_set_up_edit_preview_download_and_email_in_a_browser(server, browser, tm
 
     WebDriverWait(browser, 90).until(lambda d: d.current_url.startswith(f"{base}/clinic/{CLINIC}"))
     WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".pages img"))
-    first = [p.get_attribute("data-key") for p in browser.find_elements(By.CSS_SELECTOR, ".pages")]
+    first = WebDriverWait(browser, 60, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: [p.get_attribute("data-key") for p in d.find_elements(By.CSS_SELECTOR, ".pages")])
     assert len(first) == 2
     assert all(browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img)
                for img in browser.find_elements(By.CSS_SELECTOR, ".pages img"))
@@ -120,7 +122,9 @@ def test_set_up_edit_preview_download_and_email_in_a_browser(server, browser, tm
     phone = browser.find_element(By.ID, "phone")
     phone.clear()
     phone.send_keys("503-555-0199", Keys.ENTER)
-    WebDriverWait(browser, 90).until(
+    # The preview replaces its images as each language's pages arrive: an element found a
+    # moment ago may be gone by the time it is read.
+    WebDriverWait(browser, 90, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: [p.get_attribute("data-key") for p in d.find_elements(By.CSS_SELECTOR, ".pages")]
         not in ([], first))
     assert "Saved" in browser.find_element(By.CSS_SELECTOR, ".notice").text
