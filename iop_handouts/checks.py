@@ -45,12 +45,12 @@ ACTION_VERBS = {
            "tick", "visit", "compare"},
     "es": {"pregunte", "llame", "lleve", "revise", "use", "tome", "vea", "asegúrese", "hable",
            "marque", "compare", "visite"},
-    "vi": {"hãy", "hỏi", "gọi", "xem", "dùng", "kiểm", "so", "mang", "tìm", "xin", "liên"},
-    "fil": {"tanungin", "tumawag", "gamitin", "tingnan", "suriin", "ihambing", "magtanong",
-           "itanong", "alamin", "hanapin", "humingi", "tawagan"},
-    "ar": {"اسأل", "اتصل", "استخدم", "راجع", "قارن", "تحقق", "انظر", "اطلب", "ابحث", "تواصل"},
     "fr": {"demandez", "appelez", "apportez", "vérifiez", "utilisez", "prenez", "regardez",
            "assurez-vous", "parlez", "cochez", "comparez", "visitez", "informez-vous"},
+    "vi": {"hãy", "hỏi", "gọi", "xem", "dùng", "kiểm", "so", "mang", "tìm", "xin", "liên"},
+    "fil": {"tanungin", "tumawag", "gamitin", "tingnan", "suriin", "ihambing", "magtanong",
+            "itanong", "alamin", "hanapin", "humingi", "tawagan"},
+    "ar": {"اسأل", "اتصل", "استخدم", "راجع", "قارن", "تحقق", "انظر", "اطلب", "ابحث", "تواصل"},
 }
 PERCENTAGES = re.compile(r"\d\s*%|\bper\s?cent|\bpercentage|\bpor\s?ciento|\bporcentaje|"
                          r"\bpour\s?cent|\bpourcentage", re.IGNORECASE)
