@@ -69,7 +69,12 @@ def has_variant_file(tag: str) -> bool:
 def in_language(texts: dict, tag: str):
     """Text given per language: the variety's own ('en-GB', 'zh-Hant-TW'), else its text
     language's ('zh-Hant'), else the language's ('en')."""
-    for key in (tag, text_language(tag), base_language(tag)):
+    keys = [tag, text_language(tag)]
+    # The bare language only where it is written the same: text given for "zh" (Simplified)
+    # is not Traditional Chinese's.
+    if text_language(base_language(tag)) == text_language(tag):
+        keys.append(base_language(tag))
+    for key in keys:
         if key in texts:
             return texts[key]
     return None

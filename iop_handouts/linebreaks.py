@@ -9,11 +9,23 @@ the PDF's tags.
 """
 
 import re
+from html import unescape
 
 from .bidi import SKIPPED, TAG
 
-# Two or more Hangul syllables in a row: a one-syllable word cannot break anyway.
-KOREAN_WORD = re.compile(r"[\uac00-\ud7a3]{2,}")
+# A word: what stands between spaces, with a Hangul syllable in it ("치료가", "24시간",
+# "988lifeline.org에서", "승인)을"). One longer than a line of a narrow column may hold (a
+# clinic's name written without spaces) is left to break where it must.
+KOREAN_WORD = re.compile(r"[^\s]*[\uac00-\ud7a3][^\s]*")
+LONGEST_KEPT = 24          # characters, Hangul syllables (each 1 em wide) at most 10 of them
+
+
+def _kept_whole(word: str) -> str:
+    letters = unescape(word)
+    hangul = sum("\uac00" <= c <= "\ud7a3" for c in letters)
+    if len(letters) < 2 or len(letters) > LONGEST_KEPT or hangul > 10:
+        return word
+    return f'<span class="word">{word}</span>'
 
 
 def keep_korean_words_whole(html: str) -> str:
@@ -30,6 +42,5 @@ def keep_korean_words_whole(html: str) -> str:
             elif skipping == name and closing:
                 skipping = None
         elif skipping is None and not links and part.strip():
-            parts[index] = KOREAN_WORD.sub(lambda m: f'<span class="word">{m.group()}</span>',
-                                           part)
+            parts[index] = KOREAN_WORD.sub(lambda m: _kept_whole(m.group()), part)
     return "".join(parts)

@@ -103,8 +103,8 @@ def placeholders_only(value: str, wanted: set[str]) -> str:
     # Names only, each once: a format code ("{number:.2}") or conversion would change the
     # number as printed, which check compares with nothing but itself; an attribute
     # ("{name.__class__}") would print what the code holds.
-    found = {name for name, _, _ in fields} if fields else None
-    if fields is None or len(fields) != len(found) or found != wanted or any(
+    names = sorted(name for name, _, _ in fields or ())
+    if fields is None or names != sorted(wanted) or any(
             spec or conversion for _, spec, conversion in fields):
         raise ValueError("must contain " + " and ".join(f"{{{name}}}" for name in sorted(wanted))
                          + " once each, nothing inside the braces, and no other braces")

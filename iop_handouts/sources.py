@@ -33,7 +33,8 @@ MAX_EXPANDED_NODES = 50_000
 # Arabic letter mark, the word joiner and invisible operators, the Hangul fillers (blank
 # letters), and the byte-order mark.
 INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u115f\u1160\u200b-\u200f"
-                       "\u2028-\u202e\u2060-\u2064\u2066-\u2069\u3164\ufeff\uffa0]")
+                       "\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0"
+                       "\U000e0000-\U000e007f]")
 # What a one-line value (a name, an answer) may not hold: line breaks and tabs, and the
 # noncharacters a YAML file may not contain at all (U+FFFE, U+FFFF, U+FDD0-U+FDEF).
 NOT_ONE_LINE = re.compile("[\t\n\r\ufdd0-\ufdef\ufffe\uffff]")
