@@ -193,9 +193,16 @@ def _add(recipients, problems, where, address, name, region, language, content):
         problems.append(RecipientProblem(where, address, f"no region '{region}'"))
         return
     _, known, _ = content.region(region)
-    # "es" stands for the region's Spanish edition ("es-US").
-    language = next((tag for tag in known.languages if matches(tag, (language,))), language) \
-        if language else known.languages[0]
+    # "es" stands for the region's Spanish edition ("es-US"); "zh" is Simplified or
+    # Traditional Chinese, so it must be named.
+    candidates = [tag for tag in known.languages if matches(tag, (language,))] if language \
+        else known.languages[:1]
+    if language not in known.languages and len(candidates) > 1:
+        problems.append(RecipientProblem(
+            where, address, f"'{language}' is more than one of region '{region}''s editions "
+                            f"({', '.join(candidates)}); name the one to send"))
+        return
+    language = language if language in known.languages or not candidates else candidates[0]
     if language not in known.languages:
         problems.append(RecipientProblem(
             where, address, f"region '{region}' has no '{language}' edition "

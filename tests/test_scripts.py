@@ -486,3 +486,12 @@ def test_korean_lines_end_between_words(built):
                 tokens.append(re.escape(word) if whole
                               else r"\s*".join(re.escape(c) for c in word))
             assert re.search(r"\s*".join(tokens), text), string
+
+
+def test_a_recipient_list_must_say_which_chinese(tmp_path):
+    recipients = tmp_path / "recipients.csv"
+    recipients.write_text("email,name,region,language\nmei@example.org,Mei,us,zh\n",
+                          encoding="utf-8")
+    result = run_cli("email", "--out", tmp_path / "out", "--csv", recipients, "--dry-run")
+    assert "Traceback" not in result.output and result.exit_code != 0
+    assert "'zh' is more than one of region 'us''s editions (zh-Hans, zh-Hant)" in result.output
